@@ -1,0 +1,1 @@
+"""Recaudo: customer-friendly digital debt collection."""

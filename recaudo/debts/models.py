@@ -1,0 +1,274 @@
+"""The collections ledger: creditors, accounts, instalments, payments and the account timeline."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.lib.fields import money_field
+
+
+class Creditor(models.Model):
+    """The tenant: every customer and account belongs to exactly one creditor.
+
+    The fields after ``timezone`` configure the refresh engine for this creditor's portfolio.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. CO"))
+    currency = models.CharField(_("default currency"), max_length=3)
+    timezone = models.CharField(_("timezone"), max_length=64, default="America/Bogota")
+    past_due_tolerance = money_field(
+        _("past-due tolerance"),
+        default=0,
+        help_text=_("An unpaid remainder up to this amount does not make an instalment past due."),
+    )
+    preventive_days = models.PositiveSmallIntegerField(
+        _("preventive window (days)"),
+        default=5,
+        help_text=_("Accounts not past due whose next due date is this close are preventive."),
+    )
+    administrative_from_days = models.PositiveSmallIntegerField(
+        _("administrative stage from (days past due)"), default=1
+    )
+    pre_legal_from_days = models.PositiveSmallIntegerField(
+        _("pre-legal stage from (days past due)"), default=61
+    )
+    legal_handoff_from_days = models.PositiveSmallIntegerField(
+        _("legal hand-off stage from (days past due)"), default=121
+    )
+    bucket_bounds = models.JSONField(
+        _("bucket upper bounds (days past due)"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Upper bound of each bucket after 'current', e.g. [30, 60, 90, 120, 180]; "
+            "empty means that default. Days past due above the last bound fall in the last bucket."
+        ),
+    )
+    default_segment = models.CharField(_("default segment"), max_length=100, default="general")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creditor")
+        verbose_name_plural = _("creditors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductType(models.TextChoices):
+    CREDIT_CARD = "credit_card", _("credit card")
+    PERSONAL_LOAN = "personal_loan", _("personal loan")
+    MICROCREDIT = "microcredit", _("microcredit")
+    AUTO_LOAN = "auto_loan", _("auto loan")
+    MORTGAGE = "mortgage", _("mortgage")
+    UTILITY = "utility", _("utility")
+    TELECOM = "telecom", _("telecom")
+    BUY_NOW_PAY_LATER = "bnpl", _("buy now, pay later")
+    OTHER = "other", _("other")
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PROMISE = "promise", _("promise to pay")
+    PLAN = "plan", _("payment plan")
+    DISPUTE = "dispute", _("in dispute")
+    LEGAL = "legal", _("legal")
+    PAID = "paid", _("paid")
+    WRITTEN_OFF = "written_off", _("written off")
+    CLOSED = "closed", _("closed")
+
+
+# Statuses the refresh engine never changes and whose accounts are out of collection.
+TERMINAL_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.WRITTEN_OFF, AccountStatus.CLOSED})
+
+
+class Stage(models.TextChoices):
+    CURRENT = "current", _("current")
+    PREVENTIVE = "preventive", _("preventive")
+    ADMINISTRATIVE = "administrative", _("administrative")
+    PRE_LEGAL = "pre_legal", _("pre-legal")
+    LEGAL_HANDOFF = "legal_handoff", _("legal hand-off")
+    CLOSED = "closed", _("closed")
+
+
+class Account(models.Model):
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="accounts")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="accounts"
+    )
+    external_id = models.CharField(_("external id"), max_length=100)
+    product_type = models.CharField(_("product type"), max_length=20, choices=ProductType.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    original_amount = money_field(_("original amount"))
+    opened_at = models.DateField(_("opened on"), null=True, blank=True)
+    balance = money_field(_("balance"))
+    balance_as_of = models.DateField(
+        _("balance as of"),
+        help_text=_(
+            "Date of the balance reported by the creditor. Payments made after it reduce the "
+            "balance; earlier ones are already included in it."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+
+    # Written by the refresh engine (recaudo.portfolio.refresh), as of ``computed_as_of``.
+    days_past_due = models.IntegerField(_("days past due"), default=0)
+    overdue_amount = money_field(_("overdue amount"), default=0)
+    next_due_date = models.DateField(_("next due date"), null=True, blank=True)
+    bucket = models.CharField(_("bucket"), max_length=20, default="current")
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.CURRENT
+    )
+    segment = models.CharField(_("segment"), max_length=100, blank=True, default="")
+    segment_rule = models.ForeignKey(
+        "portfolio.SegmentRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segment rule"),
+    )
+    score = models.FloatField(_("propensity to pay"), null=True, blank=True)
+    computed_as_of = models.DateField(_("computed as of"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "external_id"], name="account_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["creditor", "stage", "bucket"], name="account_stage_bucket"),
+            models.Index(fields=["creditor", "segment"], name="account_segment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Instalment(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveIntegerField(_("number"))
+    due_date = models.DateField(_("due date"))
+    amount_due = money_field(_("amount due"))
+    amount_paid = money_field(
+        _("amount paid"),
+        default=0,
+        help_text=_("Payments allocated to this instalment, oldest instalment first."),
+    )
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["account", "due_date", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "number"], name="instalment_unique_number"),
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="instalment_due_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} #{self.number}"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("cash")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    CARD = "card", _("card")
+    DIRECT_DEBIT = "direct_debit", _("direct debit")
+    PAYMENT_LINK = "payment_link", _("payment link")
+    WALLET = "wallet", _("wallet")
+    OTHER = "other", _("other")
+
+
+class Payment(models.Model):
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="payments")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
+    amount = money_field(_("amount"))
+    paid_at = models.DateTimeField(_("paid at"))
+    method = models.CharField(
+        _("method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.OTHER
+    )
+    channel = models.CharField(_("channel"), max_length=40, blank=True, default="")
+    external_reference = models.CharField(
+        _("external reference"),
+        max_length=120,
+        help_text=_("Unique per creditor: a repeated import or a provider retry is ignored."),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "external_reference"], name="payment_unique_reference"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["account", "paid_at"], name="payment_account_paid_at")]
+
+    def __str__(self) -> str:
+        return self.external_reference
+
+
+class Actor(models.TextChoices):
+    SYSTEM = "system", _("system")
+    AGENT = "agent", _("agent")
+    CUSTOMER = "customer", _("customer")
+    API = "api", _("API")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("account created")
+    UPDATED = "updated", _("account data changed")
+    BALANCE_CHANGED = "balance_changed", _("balance changed")
+    INSTALMENT_ADDED = "instalment_added", _("instalment added")
+    INSTALMENT_CHANGED = "instalment_changed", _("instalment changed")
+    CONTACT_POINT_ADDED = "contact_point_added", _("contact point added")
+    PAYMENT_RECORDED = "payment_recorded", _("payment recorded")
+    STATUS_CHANGED = "status_changed", _("status changed")
+    BUCKET_CHANGED = "bucket_changed", _("bucket changed")
+    STAGE_CHANGED = "stage_changed", _("stage changed")
+    SEGMENT_CHANGED = "segment_changed", _("segment changed")
+    NOTE = "note", _("note")
+
+
+class AccountEvent(models.Model):
+    """One line of an account's timeline. Append-only: rows are never updated or deleted.
+
+    Transitions (bucket, stage, segment, status) keep ``from_value`` and ``to_value`` in columns
+    so roll and cure rates are plain SQL aggregations; ``as_of`` is the portfolio date they refer to.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField(_("when"), db_index=True)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")
+    from_value = models.CharField(_("from"), max_length=100, blank=True, default="")
+    to_value = models.CharField(_("to"), max_length=100, blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "at"], name="event_account_at"),
+            models.Index(fields=["kind", "as_of"], name="event_kind_as_of"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"

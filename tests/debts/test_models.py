@@ -1,0 +1,20 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError
+
+from tests.factories import make_account, make_payment
+
+
+@pytest.mark.django_db
+def test_a_payment_reference_is_unique_per_creditor() -> None:
+    account = make_account()
+    make_payment(account, external_reference="REF-1")
+    with pytest.raises(IntegrityError):
+        make_payment(account, external_reference="REF-1", amount=Decimal("5"))
+
+
+@pytest.mark.django_db
+def test_the_same_reference_may_exist_at_two_creditors() -> None:
+    make_payment(make_account(), external_reference="REF-1")
+    make_payment(make_account(), external_reference="REF-1")

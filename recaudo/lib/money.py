@@ -4,7 +4,6 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
-
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 
 

@@ -90,10 +90,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = env_str("RECAUDO_LANGUAGE", "es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]
 TIME_ZONE = env_str("RECAUDO_TIME_ZONE", "America/Bogota")
 USE_I18N = True
 USE_TZ = True
+
+LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]  # strings outside the apps (settings, lib, urls)
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

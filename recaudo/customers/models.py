@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerKind(models.TextChoices):
@@ -92,7 +93,7 @@ class ContactRole(models.TextChoices):
 
 
 class ContactPointStatus(models.TextChoices):
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("contact point status", "active")
     INVALID = "invalid", _("invalid")
     OPTED_OUT = "opted_out", _("opted out")
 

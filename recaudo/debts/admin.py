@@ -1,0 +1,166 @@
+"""Admin for the ledger. The timeline and payments are read-only here: they change through actions."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
+from recaudo.portfolio.models import SegmentRule
+
+
+class SegmentRuleInline(admin.TabularInline):
+    model = SegmentRule
+    extra = 0
+    ordering = ["position", "id"]
+    fields = [
+        "position",
+        "segment",
+        "active",
+        "min_balance",
+        "max_balance",
+        "min_tenure_months",
+        "max_tenure_months",
+        "min_days_past_due",
+        "max_days_past_due",
+        "min_score",
+        "max_score",
+        "customer_types",
+        "product_types",
+        "stages",
+        "description",
+    ]
+
+
+@admin.register(Creditor)
+class CreditorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "country", "currency", "timezone"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SegmentRuleInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "country", "currency", "timezone"]}),
+        (
+            _("Refresh engine"),
+            {
+                "fields": [
+                    "past_due_tolerance",
+                    "preventive_days",
+                    "administrative_from_days",
+                    "pre_legal_from_days",
+                    "legal_handoff_from_days",
+                    "bucket_bounds",
+                    "default_segment",
+                ]
+            },
+        ),
+    ]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InstalmentInline(ReadOnlyInline):
+    model = Instalment
+    fields = ["number", "due_date", "amount_due", "amount_paid"]
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["paid_at", "amount", "method", "channel", "external_reference"]
+
+
+class AccountEventInline(ReadOnlyInline):
+    model = AccountEvent
+    fields = ["at", "kind", "as_of", "from_value", "to_value", "actor", "actor_name", "data"]
+    ordering = ["-at", "-id"]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "customer",
+        "creditor",
+        "product_type",
+        "balance",
+        "currency",
+        "status",
+        "days_past_due",
+        "bucket",
+        "stage",
+        "segment",
+        "score",
+    ]
+    list_filter = ["creditor", "status", "stage", "bucket", "product_type", "segment"]
+    search_fields = ["external_id", "customer__external_id", "customer__document_number"]
+    list_select_related = ["customer", "creditor"]
+    raw_id_fields = ["customer"]
+    readonly_fields = [
+        "days_past_due",
+        "overdue_amount",
+        "next_due_date",
+        "bucket",
+        "stage",
+        "segment",
+        "segment_rule",
+        "score",
+        "computed_as_of",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [InstalmentInline, PaymentInline, AccountEventInline]
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(admin.ModelAdmin):
+    list_display = ["account", "number", "due_date", "amount_due", "amount_paid"]
+    search_fields = ["account__external_id"]
+    raw_id_fields = ["account"]
+    list_select_related = ["account"]
+    date_hierarchy = "due_date"
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["external_reference", "account", "amount", "paid_at", "method", "channel"]
+    list_filter = ["creditor", "method"]
+    search_fields = ["external_reference", "account__external_id"]
+    list_select_related = ["account"]
+    date_hierarchy = "paid_at"
+
+    # Payments are recorded through imports, the API or the console so allocation, balance and
+    # timeline stay consistent; the admin only shows them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "account", "kind", "from_value", "to_value", "as_of", "actor"]
+    list_filter = ["kind", "actor"]
+    search_fields = ["account__external_id"]
+    list_select_related = ["account"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.factories import make_account, make_instalment, make_payment
+
+
+@pytest.fixture
+def staff_client(db: None) -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser("admin", "admin@example.com", "x"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/debts/creditor/",
+        "/admin/debts/account/",
+        "/admin/debts/instalment/",
+        "/admin/debts/payment/",
+        "/admin/debts/accountevent/",
+        "/admin/customers/customer/",
+        "/admin/customers/contactpoint/",
+        "/admin/customers/consent/",
+        "/admin/portfolio/segmentrule/",
+    ],
+)
+def test_every_admin_page_opens_in_spanish(staff_client: Client, path: str) -> None:
+    account = make_account()
+    make_instalment(account)
+    make_payment(account)
+    response = staff_client.get(path, headers={"accept-language": "es"})
+    assert response.status_code == 200
+    assert "Administración de Recaudo" in response.content.decode()
+
+
+def test_an_account_page_shows_its_instalments_and_payments(staff_client: Client) -> None:
+    account = make_account()
+    make_instalment(account)
+    make_payment(account, external_reference="PAGO-77")
+    response = staff_client.get(f"/admin/debts/account/{account.pk}/change/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "PAGO-77" in body
+    assert "Cuotas" in body

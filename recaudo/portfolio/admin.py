@@ -10,3 +10,7 @@ class SegmentRuleAdmin(admin.ModelAdmin):
     list_editable = ["position", "active"]
     list_filter = ["creditor", "active"]
     ordering = ["creditor", "position", "id"]
+
+
+# The admin index with a link to the portfolio upload page (admin_views.import_portfolio).
+admin.site.index_template = "admin/portfolio/index.html"

@@ -1,12 +1,12 @@
 """Frames in and out of database tables, on the default connection and inside its transaction.
 
-PostgreSQL uses ``COPY`` (CSV); SQLite uses ``executemany`` on prepared statements. Columns are
+Writing: PostgreSQL uses ``COPY`` (CSV); SQLite uses ``executemany`` on prepared statements.
+Reading: the database concatenates each column into one text that Polars parses. Columns are
 written as they are in the frame: give money as ``pl.Decimal`` (or strings), dates as ``pl.Date``,
 timestamps as UTC ``pl.Datetime``.
 """
 
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -109,53 +109,73 @@ def read_frame(
 ) -> pl.DataFrame:
     """Run ``sql`` and return its rows as a frame with ``schema`` (names in the SELECT's order).
 
-    Dates come back as ``pl.Date``; select money as text or integer minor units.
+    The database concatenates each column into one text (``group_concat`` on SQLite,
+    ``string_agg`` on PostgreSQL) that Polars splits and parses: no Python object per cell and
+    no Python call per row, which is what makes a million-row read take about a second. Dates
+    come back as ``pl.Date`` and datetimes as UTC; select money as text or integer minor units.
+    Text values have the ASCII record separator (30) replaced by a space.
     """
-    if is_postgresql():
-        with connection.cursor() as cursor:
-            query = cursor.cursor.mogrify(sql, params) if params else sql
-            buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
-        buffer.seek(0)
-        if buffer.getbuffer().nbytes == 0:
-            return pl.DataFrame(schema=schema)
-        return pl.read_csv(buffer, has_header=False, schema=schema)
+    names = ", ".join(_quote(name) for name in schema)
+    texts = ", ".join(
+        f"{_concatenate(_column_as_text(name, dtype))}" for name, dtype in schema.items()
+    )
+    wrapped = f"WITH rows_to_read ({names}) AS ({sql}) SELECT count(*), {texts} FROM rows_to_read"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _frame_from_cursor(cursor.cursor, schema)
+        cursor.execute(wrapped, list(params))
+        count, *columns = cursor.fetchone()
+    if count == 0:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [
+            _column_from_text(name, dtype, text)
+            for (name, dtype), text in zip(schema.items(), columns, strict=True)
+        ]
+    )
 
 
-def _frame_from_cursor(
-    cursor: object, schema: dict[str, pl.DataType | type[pl.DataType]]
-) -> pl.DataFrame:
-    # Django's SQLite connection converts date and datetime columns (naive UTC) to Python objects.
-    naive_schema = {
-        name: (
-            pl.Datetime("us") if isinstance(dtype, pl.Datetime) or dtype == pl.Datetime else dtype
-        )
-        for name, dtype in schema.items()
-    }
-    parts = [
-        pl.DataFrame(rows, schema=naive_schema, orient="row")
-        for rows in _batches(cursor, CHUNK_ROWS * 4)
-    ]
-    frame = pl.concat(parts) if parts else pl.DataFrame(schema=naive_schema)
-    aware = [
-        pl.col(name).dt.replace_time_zone("UTC")
-        for name, dtype in naive_schema.items()
-        if isinstance(dtype, pl.Datetime)
-    ]
-    return frame.with_columns(aware) if aware else frame
+# Separates the values of one column; NULL travels as ``\\N``.
+_RECORD = "\x1e"
+_NULL = "\\N"
 
 
-def _batches(cursor: object, size: int) -> Iterator[list[tuple[object, ...]]]:
-    while True:
-        rows = cursor.fetchmany(size)  # type: ignore[attr-defined]
-        if not rows:
-            return
-        yield rows
+def _concatenate(text: str) -> str:
+    value = f"coalesce({text}, '{_NULL}')"
+    if is_postgresql():
+        return f"string_agg({value}, E'\\x1e')"
+    return f"group_concat({value}, '{_RECORD}')"
+
+
+def _column_as_text(name: str, dtype: pl.DataType | type[pl.DataType]) -> str:
+    column = _quote(name)
+    if dtype == pl.String:
+        if is_postgresql():
+            return f"replace({column}::text, E'\\x1e', ' ')"
+        return f"replace({column}, '{_RECORD}', ' ')"
+    if not is_postgresql():
+        if dtype in (pl.Float64, pl.Float32):
+            # The default text of a REAL keeps 15 digits, which does not round-trip a double.
+            return f"CASE WHEN {column} IS NOT NULL THEN format('%%.17g', {column}) END"
+        return column
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Datetime:
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    if dtype == pl.Boolean:
+        return f"{column}::int::text"
+    return f"{column}::text"
+
+
+def _column_from_text(name: str, dtype: pl.DataType | type[pl.DataType], text: str) -> pl.Series:
+    values = pl.Series(name, [text]).str.split(_RECORD).explode()
+    values = values.set(values == _NULL, None)
+    if dtype == pl.String:
+        return values
+    if dtype == pl.Date:
+        return values.str.to_date("%Y-%m-%d")
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Datetime:
+        naive = values.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+        return naive.dt.replace_time_zone("UTC")
+    if dtype == pl.Boolean:
+        return values.cast(pl.Int8).cast(pl.Boolean)
+    return values.cast(dtype)
 
 
 __all__ = ["insert_frame", "is_postgresql", "read_frame", "update_from_frame"]

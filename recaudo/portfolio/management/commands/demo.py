@@ -1,0 +1,185 @@
+"""``recaudo demo``: a working Recaudo on SQLite with a demo portfolio, in one command.
+
+Migrates, creates the demo logins and creditors, writes the demo files once per seed, imports them
+through the real import, runs the refresh and serves the admin. Safe to run again: logins get
+their demo passwords back, creditors are upserted, the imports are idempotent.
+"""
+
+import time
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Permission
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recaudo.debts.models import Creditor
+from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
+
+DEMO_COUNTRIES = ("CO", "MX")
+ADDRESS = "127.0.0.1:8000"
+# (username, password, superuser): demo-only credentials, printed in the banner.
+LOGINS = (("admin", "recaudo-admin", True), ("agente", "recaudo-agente", False))
+AGENT_APPS = ("customers", "debts", "portfolio")
+
+
+def demo_folder() -> Path:
+    return Path(settings.DATA_DIR) / "demo"
+
+
+def ensure_login(username: str, password: str, *, superuser: bool) -> AbstractUser:
+    """Create the user or give it back its demo password and rights."""
+    user_model = get_user_model()
+    user, _created = user_model.objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_superuser = superuser
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    if not superuser:
+        # Agents work the portfolio in the admin; they may not delete anything.
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=AGENT_APPS).exclude(
+                codename__startswith="delete_"
+            )
+        )
+    assert isinstance(user, AbstractUser)
+    return user
+
+
+def ensure_creditors(countries: tuple[str, ...]) -> list[Creditor]:
+    creditors = []
+    for country in countries:
+        profile = PROFILES[country]
+        creditor, _created = Creditor.objects.update_or_create(
+            slug=profile.creditor_slug,
+            defaults={
+                "name": profile.creditor_name,
+                "country": profile.country,
+                "currency": profile.currency,
+                "timezone": profile.timezone,
+            },
+        )
+        creditors.append(creditor)
+    return creditors
+
+
+def ensure_files(spec: DemoSpec, folder: Path) -> dict[str, Any]:
+    """The manifest of the demo files, writing them first unless they exist for this seed."""
+    manifest = read_manifest(folder)
+    if (
+        manifest is not None
+        and manifest["seed"] == spec.seed
+        and manifest["accounts"] == spec.accounts
+        and tuple(manifest["countries"]) == spec.countries
+        and all(
+            (folder / relative).exists()
+            for creditor in manifest["creditors"]
+            for relative in creditor["files"].values()
+        )
+    ):
+        return manifest
+    return write_portfolio(spec, folder)
+
+
+class Command(BaseCommand):
+    help = "Set up Recaudo with demo logins and a demo portfolio, then serve it."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--accounts", type=int, default=5000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="set everything up but do not start the server"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        with self.step(_("Creating the database")):
+            call_command("migrate", interactive=False, verbosity=0)
+            for username, password, superuser in LOGINS:
+                ensure_login(username, password, superuser=superuser)
+            ensure_creditors(DEMO_COUNTRIES)
+        today = timezone.localdate()
+        folder = demo_folder()
+        spec = DemoSpec(
+            accounts=options["accounts"],
+            countries=DEMO_COUNTRIES,
+            seed=options["seed"],
+            as_of=today,
+        )
+        with self.step(_("Writing the demo portfolio to %(folder)s") % {"folder": folder}):
+            manifest = ensure_files(spec, folder)
+        for creditor in manifest["creditors"]:
+            files = {key: str(folder / relative) for key, relative in creditor["files"].items()}
+            names = {"creditor": creditor["name"]}
+            with self.step(_("Importing the accounts of %(creditor)s") % names):
+                call_command(
+                    "import_portfolio",
+                    "accounts",
+                    files["accounts"],
+                    files["instalments"],
+                    "--creditor",
+                    creditor["slug"],
+                )
+                call_command(
+                    "import_portfolio",
+                    "accounts",
+                    files["contact_points"],
+                    "--creditor",
+                    creditor["slug"],
+                )
+            with self.step(_("Importing the payments of %(creditor)s") % names):
+                call_command(
+                    "import_portfolio",
+                    "payments",
+                    files["payments"],
+                    "--creditor",
+                    creditor["slug"],
+                )
+        with self.step(_("Refreshing the portfolio as of %(date)s") % {"date": today.isoformat()}):
+            call_command("refresh", as_of=today.isoformat())
+        self.banner(time.perf_counter() - started)
+        if not options["no_serve"]:
+            call_command("runserver", ADDRESS, "--insecure", "--noreload")
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"» {title}"))
+        started = time.perf_counter()
+        yield
+        self.stdout.write(
+            _("  done in %(seconds).1f s") % {"seconds": time.perf_counter() - started}
+        )
+
+    def banner(self, seconds: float) -> None:
+        url = f"http://{ADDRESS}/admin/"
+        lines = [
+            _("Recaudo is ready (set up in %(seconds).0f s).") % {"seconds": seconds},
+            "",
+            _("Open %(url)s and sign in as:") % {"url": url},
+            *(
+                _("  %(username)s / %(password)s (%(role)s)")
+                % {
+                    "username": username,
+                    "password": password,
+                    "role": _("administrator") if superuser else _("agent"),
+                }
+                for username, password, superuser in LOGINS
+            ),
+            "",
+            _("Next, in another terminal:"),
+            "  .venv/bin/recaudo refresh --as-of YYYY-MM-DD",
+            "  .venv/bin/recaudo import accounts FILE --creditor SLUG",
+            "  .venv/bin/recaudo demo-data --accounts 100000 --out var/demo-large",
+            "  make test",
+            _("Demo files: %(folder)s") % {"folder": demo_folder()},
+        ]
+        rule = "=" * 72
+        self.stdout.write(self.style.SUCCESS("\n".join([rule, *lines, rule])))

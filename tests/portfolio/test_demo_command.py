@@ -1,0 +1,53 @@
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+
+def run_demo() -> str:
+    output = StringIO()
+    call_command("demo", "--no-serve", stdout=output)
+    return output.getvalue()
+
+
+def snapshot() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Account, Instalment, Payment, AccountEvent))
+
+
+def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
+
+    banner = run_demo()
+
+    assert "http://127.0.0.1:8000/admin/" in banner
+    assert set(Creditor.objects.values_list("slug", "currency", "timezone")) == {
+        ("credito-andino", "COP", "America/Bogota"),
+        ("financiera-del-valle", "MXN", "America/Mexico_City"),
+    }
+    assert Account.objects.count() == 5000
+    assert Account.objects.filter(computed_as_of=timezone.localdate()).count() == 5000
+    overdue_share = Account.objects.filter(days_past_due__gt=0).count() / 5000
+    assert 0.5 < overdue_share < 0.7
+    users = get_user_model().objects
+    admin, agent = users.get(username="admin"), users.get(username="agente")
+    assert admin.is_superuser and admin.check_password("recaudo-admin")
+    assert agent.is_staff and not agent.is_superuser and agent.check_password("recaudo-agente")
+    before = snapshot()
+    agent.set_password("changed")
+    agent.save()
+
+    run_demo()
+
+    assert snapshot() == before
+    agent.refresh_from_db()
+    assert agent.check_password("recaudo-agente")

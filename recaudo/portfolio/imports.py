@@ -30,6 +30,7 @@ Kind = Literal["accounts", "payments"]
 ROW = "_row"
 MAX_SHOWN_VALUE = 60
 DEFAULT_MAX_CHARS = 255
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # Money columns hold 19 digits with 4 decimals: at most 15 digits before the point.
 MAX_INTEGER_DIGITS = 15
 
@@ -440,12 +441,22 @@ def validate_payments(
 
 
 def _check_lengths(checker: _Checker, columns: Iterable[Column]) -> None:
+    """Refuse cells too long for their column, or carrying invisible control characters.
+
+    NUL cannot be stored in a PostgreSQL text column, and the others are never meant in a
+    portfolio file: they come from broken exports. Tabs and line breaks are allowed.
+    """
     for column in columns:
         if checker.has(column.name):
             checker.flag_each(
                 column.name,
                 pl.col(column.name).str.len_chars() > column.max_chars,
                 _too_long_message(column),
+            )
+            checker.flag(
+                column.name,
+                pl.col(column.name).str.contains(CONTROL_CHARACTERS),
+                _("the cell contains an invisible control character; remove it and try again"),
             )
 
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.db import IntegrityError
 
 from recaudo.debts.models import Account
 from recaudo.portfolio.io.bulk import insert_frame, read_frame, update_from_frame
@@ -75,3 +76,23 @@ def test_insert_frame_writes_rows_django_reads_back() -> None:
     assert account.original_amount == Decimal("1234.56")
     assert account.balance_as_of == dt.date(2026, 3, 1)
     assert account.created_at.isoformat() == "2026-03-01T12:30:00+00:00"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_row_raises_djangos_integrity_error() -> None:
+    account = make_account()
+    row = pl.DataFrame(
+        {
+            "creditor_id": [account.creditor_id],
+            "account_id": [account.pk],
+            "amount": [Decimal("10")],
+            "paid_at": [dt.datetime(2026, 3, 1, 12, 0)],
+            "method": ["cash"],
+            "channel": [""],
+            "external_reference": ["DUP-1"],
+            "created_at": [dt.datetime(2026, 3, 1, 12, 0)],
+        }
+    )
+    insert_frame("debts_payment", row)
+    with pytest.raises(IntegrityError):
+        insert_frame("debts_payment", row)

@@ -113,6 +113,11 @@ def only_error(report: ImportReport) -> RowError:
             "last_name",
             "la celda tiene 20,000 caracteres; aquí se permiten como máximo 200",
         ),
+        (
+            {"last_name": "Gó\x00mez"},
+            "last_name",
+            "la celda contiene un carácter de control invisible; elimínelo e intente de nuevo",
+        ),
     ],
 )
 def test_each_bad_cell_is_reported_with_row_column_and_reason(

@@ -58,7 +58,9 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
     if frame.is_empty():
         return 0
     columns = ", ".join(_quote(name) for name in frame.columns)
-    with connection.cursor() as cursor:
+    # The raw driver calls below bypass Django's cursor wrapper, so wrap their errors here:
+    # callers catch IntegrityError (a duplicate payment reference), not the driver's own class.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if is_postgresql():
             statement = f"COPY {_quote(table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper

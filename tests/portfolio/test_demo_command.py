@@ -38,6 +38,9 @@ def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
     assert Account.objects.filter(computed_as_of=timezone.localdate()).count() == 5000
     overdue_share = Account.objects.filter(days_past_due__gt=0).count() / 5000
     assert 0.5 < overdue_share < 0.7
+    segments = set(Account.objects.values_list("segment", flat=True))
+    assert {"preventivo", "temprana", "media", "tardia"} <= segments
+    assert not Account.objects.filter(days_past_due__gt=90, segment="temprana").exists()
     users = get_user_model().objects
     admin, agent = users.get(username="admin"), users.get(username="agente")
     assert admin.is_superuser and admin.check_password("recaudo-admin")

@@ -9,6 +9,7 @@ import time
 from argparse import ArgumentParser
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recaudo.debts.models import Creditor
+from recaudo.debts.models import Creditor, Stage
 from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
+from recaudo.portfolio.models import SegmentRule
 
 DEMO_COUNTRIES = ("CO", "MX")
 ADDRESS = "127.0.0.1:8000"
@@ -67,8 +69,37 @@ def ensure_creditors(countries: tuple[str, ...]) -> list[Creditor]:
                 "timezone": profile.timezone,
             },
         )
+        ensure_segment_rules(creditor)
         creditors.append(creditor)
     return creditors
+
+
+# A starter segmentation for the demo (the strategist edits it in the admin): first match wins.
+HIGH_BALANCE = {"COP": Decimal("8000000"), "MXN": Decimal("40000"), "CLP": Decimal("2000000")}
+
+
+def ensure_segment_rules(creditor: Creditor) -> None:
+    """Give a demo creditor a starter segment table, unless it already has one."""
+    if creditor.segment_rules.exists():
+        return
+    high = HIGH_BALANCE.get(creditor.currency, Decimal("10000"))
+    rules: list[dict[str, Any]] = [
+        {"segment": "preventivo", "stages": [Stage.PREVENTIVE]},
+        {
+            "segment": "temprana_alto_valor",
+            "min_days_past_due": 1,
+            "max_days_past_due": 30,
+            "min_balance": high,
+        },
+        {"segment": "temprana", "min_days_past_due": 1, "max_days_past_due": 30},
+        {"segment": "media", "min_days_past_due": 31, "max_days_past_due": 90},
+        {"segment": "tardia_buen_pagador", "min_days_past_due": 91, "min_score": 0.5},
+        {"segment": "tardia", "min_days_past_due": 91},
+    ]
+    SegmentRule.objects.bulk_create(
+        SegmentRule(creditor=creditor, position=position, **fields)
+        for position, fields in enumerate(rules, start=1)
+    )
 
 
 def ensure_files(spec: DemoSpec, folder: Path) -> dict[str, Any]:

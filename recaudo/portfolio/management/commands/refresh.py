@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from recaudo.debts.models import Creditor
+from recaudo.debts.models import Creditor, EventKind, Stage
+from recaudo.portfolio import stages
 from recaudo.portfolio.io.refresh import CreditorRefresh, refresh_creditor, today_for
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         for creditor in self.creditors(options["creditor"]):
             outcome = refresh_creditor(creditor, as_of or today_for(creditor))
-            self.print_summary(outcome)
+            self.print_summary(outcome, creditor)
         self.stdout.write(
             _("Elapsed: %(seconds).1f s") % {"seconds": time.perf_counter() - started}
         )
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(_("Unknown creditor: %(slug)s") % {"slug": slug})
         return [creditor]
 
-    def print_summary(self, outcome: CreditorRefresh) -> None:
+    def print_summary(self, outcome: CreditorRefresh, creditor: Creditor) -> None:
         write = self.stdout.write
         write(
             _("%(creditor)s as of %(as_of)s: %(accounts)d accounts, %(updated)d updated")
@@ -60,16 +61,27 @@ class Command(BaseCommand):
                 "updated": outcome.updated,
             }
         )
+        bucket_order = stages.bucket_labels(creditor.bucket_bounds or stages.DEFAULT_BUCKET_BOUNDS)
         for title, counts in (
-            (_("By stage"), outcome.by_stage),
-            (_("By bucket"), outcome.by_bucket),
-            (_("By segment"), outcome.by_segment),
-            (_("Transitions"), outcome.transitions),
+            (_("By stage"), in_order(outcome.by_stage, Stage.values, Stage)),
+            (_("By bucket"), in_order(outcome.by_bucket, bucket_order)),
+            (_("By segment"), dict(sorted(outcome.by_segment.items(), key=lambda kv: -kv[1]))),
+            (_("Transitions"), in_order(outcome.transitions, EventKind.values, EventKind)),
         ):
-            listed = ", ".join(f"{name}: {count}" for name, count in counts.items()) or "-"
+            listed = ", ".join(f"{name}: {count:,}" for name, count in counts.items()) or "-"
             write(f"  {title}: {listed}")
         write(
             "  "
             + _("Time: load %(load).2f s, compute %(compute).2f s, write %(write).2f s")
             % outcome.seconds
         )
+
+
+def in_order(
+    counts: dict[str, int], order: list[str], labels: type[Stage] | type[EventKind] | None = None
+) -> dict[str, int]:
+    """``counts`` in the business order of its keys, named by their labels when given."""
+    ranked = sorted(
+        counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+    )
+    return {str(labels(key).label) if labels and key in order else key: n for key, n in ranked}

@@ -225,12 +225,20 @@ def _chunks(
 
 
 def _in_file(plan: _Source, error: RowError) -> RowError:
-    """Errors of the second and later files name their file in the column (``file 2: amount``)."""
-    if plan.index == 0:
-        return error
-    prefix = _("file %(number)s") % {"number": plan.index + 1}
-    column = f"{prefix}: {error.column}" if error.column else prefix
+    """The error's column as the file spells it (``saldo``, not ``balance``); errors of the
+    second and later files also name their file (``file 2: saldo``)."""
+    column = _header_in_file(plan, error.column)
+    if plan.index > 0:
+        prefix = _("file %(number)s") % {"number": plan.index + 1}
+        column = f"{prefix}: {column}" if column else prefix
     return RowError(error.row, column, error.value, error.message)
+
+
+def _header_in_file(plan: _Source, column: str) -> str:
+    if plan.mapping is None:
+        return column
+    headers = {canonical: header for header, canonical in plan.mapping.renames.items()}
+    return headers.get(column, column)
 
 
 # ---------------------------------------------------------------------------- validation

@@ -291,3 +291,14 @@ def test_a_frame_from_an_api_batch_imports_like_a_file() -> None:
     batch = pl.DataFrame({name: [GOOD[name]] for name in HEADER.split(",")})
     report = import_accounts([frame_source(batch)], creditor=make_creditor())
     assert (report.errors, report.created["accounts"]) == ([], 1)
+
+
+def test_errors_name_the_column_as_the_file_spells_it(tmp_path: Path) -> None:
+    header = HEADER.replace("balance,", "Saldo,").replace("product_type", "producto")
+    path = write_csv(tmp_path, f"{header}\n{row_with(balance='-5')}\n")
+    error = only_error(import_files(path))
+    assert (error.row, error.column, error.message) == (
+        2,
+        "Saldo",
+        "el valor no puede ser negativo",
+    )

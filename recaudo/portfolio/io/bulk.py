@@ -6,7 +6,8 @@ written as they are in the frame: give money as ``pl.Decimal`` (or strings), dat
 timestamps as UTC ``pl.Datetime``.
 """
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -76,34 +77,74 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def update_from_frame(table: str, frame: pl.DataFrame, *, key: str = "id") -> int:
+def update_from_frame(
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    key: str = "id",
+    constants: Mapping[str, Any] | None = None,
+) -> int:
     """Set the frame's columns on the rows of ``table`` whose ``key`` matches; returns rows given.
 
-    The rows go to a temporary staging table first, then one ``UPDATE ... FROM`` applies them.
+    The rows go to a temporary staging table keyed by ``key`` (an integer), then one
+    ``UPDATE ... FROM`` applies them. ``constants`` (column to date, datetime or plain value) are
+    set on every matched row as statement parameters, so they need not travel once per row.
     """
     if frame.is_empty():
         return 0
-    staging = f"staging_{table}"
-    value_columns = [name for name in frame.columns if name != key]
+    staging = _quote(f"staging_{table}")
+    target = _quote(table)
+    assignments = [
+        f"{_quote(name)} = {staging}.{_quote(name)}" for name in frame.columns if name != key
+    ]
+    values = list((constants or {}).values())
+    assignments += [f"{_quote(name)} = %s" for name in constants or {}]
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_quote(staging)}")
-        like = (
-            f"CREATE TEMPORARY TABLE {_quote(staging)} AS "
-            f"SELECT {', '.join(_quote(c) for c in frame.columns)} FROM {_quote(table)} WHERE 1 = 0"
-        )
-        cursor.execute(like)
-        insert_frame(staging, frame)
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        _create_staging(cursor, table, staging, frame.columns, key)
+        insert_frame(f"staging_{table}", frame)
         if is_postgresql():
-            cursor.execute(f"ANALYZE {_quote(staging)}")
-        assignments = ", ".join(
-            f"{_quote(name)} = {_quote(staging)}.{_quote(name)}" for name in value_columns
-        )
+            # Building the key's index after the rows are in is cheaper than maintaining it.
+            cursor.execute(f"ALTER TABLE {staging} ADD PRIMARY KEY ({_quote(key)})")
+            cursor.execute(f"ANALYZE {staging}")
         cursor.execute(
-            f"UPDATE {_quote(table)} SET {assignments} FROM {_quote(staging)} "
-            f"WHERE {_quote(table)}.{_quote(key)} = {_quote(staging)}.{_quote(key)}"
+            f"UPDATE {target} SET {', '.join(assignments)} FROM {staging} "
+            f"WHERE {target}.{_quote(key)} = {staging}.{_quote(key)}",
+            [_adapt(value) for value in values],
         )
-        cursor.execute(f"DROP TABLE {_quote(staging)}")
+        cursor.execute(f"DROP TABLE {staging}")
     return frame.height
+
+
+def _create_staging(
+    cursor: Any, table: str, staging: str, columns: Sequence[str], key: str
+) -> None:
+    """An empty temporary table with ``columns`` of ``table``; on SQLite ``key`` is its rowid.
+
+    SQLite's ``UPDATE ... FROM`` then finds each staged row by rowid instead of building a
+    throwaway index, which roughly halves the update.
+    """
+    selected = ", ".join(_quote(name) for name in columns)
+    if is_postgresql():
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} AS SELECT {selected} FROM {_quote(table)} WHERE 1 = 0"
+        )
+        return
+    cursor.execute(f"PRAGMA table_info({_quote(table)})")
+    declared = {row[1]: row[2] for row in cursor.fetchall()}
+    definitions = [
+        f"{_quote(name)} INTEGER PRIMARY KEY" if name == key else f"{_quote(name)} {declared[name]}"
+        for name in columns
+    ]
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} ({', '.join(definitions)})")
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def read_frame(

@@ -26,6 +26,8 @@ from recaudo.portfolio.refresh import (
 )
 
 SCALE = 10**TEN_THOUSANDTHS_DIGITS  # money columns keep four decimals
+# Engine values that debts.Account indexes (account_stage_bucket, account_segment).
+INDEXED_VALUES = ("bucket", "stage", "segment")
 
 
 @dataclass(frozen=True)
@@ -203,10 +205,8 @@ def minor_units_as_text(minor: pl.Expr, digits: pl.Expr) -> pl.Expr:
     )
 
 
-def account_updates(
-    changed: pl.DataFrame, accounts: pl.DataFrame, as_of: dt.date, now: dt.datetime
-) -> pl.DataFrame:
-    """Rows for ``bulk.update_from_frame`` on ``debts_account``."""
+def account_updates(changed: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """Rows for ``bulk.update_from_frame`` on ``debts_account`` (the date columns are constants)."""
     return changed.join(
         accounts.select("account_id", "minor_unit"), on="account_id", how="left"
     ).select(
@@ -219,9 +219,17 @@ def account_updates(
         segment="segment",
         segment_rule_id="segment_rule_id",
         score="score",
-        computed_as_of=pl.lit(as_of, dtype=pl.Date),
-        updated_at=pl.lit(now, dtype=pl.Datetime("us", "UTC")),
     )
+
+
+def indexed_value_changed(changed: pl.DataFrame, current: pl.DataFrame) -> pl.Series:
+    """For each row of ``changed``: whether a column under an account index changed."""
+    joined = changed.join(current, on="account_id", how="left", suffix="_current")
+    return joined.select(
+        pl.any_horizontal(
+            pl.col(name).ne_missing(pl.col(f"{name}_current")) for name in INDEXED_VALUES
+        )
+    ).to_series()
 
 
 def transition_events(transitions: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> pl.DataFrame:
@@ -254,7 +262,15 @@ def write_result(
     creditor: Creditor, inputs: RefreshInputs, result: RefreshResult, as_of: dt.date
 ) -> None:
     now = timezone.now()
-    update_from_frame("debts_account", account_updates(result.changed, inputs.accounts, as_of, now))
+    updates = account_updates(result.changed, inputs.accounts)
+    moved = indexed_value_changed(result.changed, inputs.current)
+    constants = {"computed_as_of": as_of, "updated_at": now}
+    update_from_frame("debts_account", updates.filter(moved), constants=constants)
+    # Most daily changes leave bucket, stage and segment alone. SQLite rewrites the entries of
+    # every index with a column in the SET list, changed or not: leaving them out spares that.
+    update_from_frame(
+        "debts_account", updates.filter(~moved).drop(*INDEXED_VALUES), constants=constants
+    )
     mark_computed(creditor, as_of)
     insert_frame("debts_accountevent", transition_events(result.transitions, as_of, now))
 

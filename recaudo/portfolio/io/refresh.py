@@ -16,7 +16,13 @@ from django.utils import timezone
 from recaudo.debts.models import Creditor
 from recaudo.lib.money import minor_unit
 from recaudo.portfolio import frames, stages
-from recaudo.portfolio.io.bulk import insert_frame, is_postgresql, read_frame, update_from_frame
+from recaudo.portfolio.io.bulk import (
+    bulk_cache,
+    insert_frame,
+    is_postgresql,
+    read_frame,
+    update_from_frame,
+)
 from recaudo.portfolio.models import SegmentRule
 from recaudo.portfolio.refresh import (
     TEN_THOUSANDTHS_DIGITS,
@@ -78,7 +84,13 @@ def _creditor_currencies(creditor: Creditor) -> list[str]:
 
 
 def _minor_units_sql(money: str, currencies: list[str]) -> tuple[str, list[Any]]:
-    """SQL turning ``money`` (of account ``a``) into integer minor units of the account's currency."""
+    """SQL turning ``money`` (of account ``a``) into integer minor units of the account's currency.
+
+    ``currencies`` holds every account's currency: when it is one, the factor is a constant,
+    which spares the database a ``CASE`` per value (about a second over a million accounts).
+    """
+    if len(currencies) == 1:
+        return f"CAST(ROUND({money} * %s) AS BIGINT)", [10 ** minor_unit(currencies[0])]
     cases = " ".join("WHEN %s THEN %s" for _ in currencies)
     params: list[Any] = []
     for currency in currencies:
@@ -283,7 +295,7 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
 def refresh_creditor(creditor: Creditor, as_of: dt.date) -> CreditorRefresh:
     """Recompute every account of ``creditor`` as of ``as_of`` and store what changed."""
     outcome = CreditorRefresh(creditor=creditor.slug, as_of=as_of)
-    with transaction.atomic():
+    with bulk_cache(), transaction.atomic():
         started = time.perf_counter()
         inputs = load_inputs(creditor, as_of)
         loaded = time.perf_counter()

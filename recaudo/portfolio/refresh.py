@@ -53,31 +53,6 @@ def with_money_scales(accounts: pl.DataFrame, past_due_tolerance: Decimal) -> pl
     )
 
 
-def outstanding_balance(
-    accounts: pl.DataFrame, payments: pl.DataFrame, as_of: dt.date
-) -> pl.DataFrame:
-    """Replace ``balance_minor`` by the balance as of ``as_of``.
-
-    The stored balance is as of ``balance_as_of``; payments made after that date (up to
-    ``as_of``) reduce it, never below zero.
-    """
-    later = (
-        payments.join(accounts.select("account_id", "balance_as_of"), on="account_id")
-        .filter((pl.col("paid_on") > pl.col("balance_as_of")) & (pl.col("paid_on") <= as_of))
-        .group_by("account_id")
-        .agg(paid_later_minor=pl.col("amount_minor").sum())
-    )
-    return (
-        accounts.join(later, on="account_id", how="left")
-        .with_columns(
-            balance_minor=(pl.col("balance_minor") - pl.col("paid_later_minor").fill_null(0)).clip(
-                0, None
-            )
-        )
-        .drop("paid_later_minor")
-    )
-
-
 def compute(
     accounts: pl.DataFrame,
     instalments: pl.DataFrame,
@@ -87,9 +62,9 @@ def compute(
     as_of: dt.date,
 ) -> pl.DataFrame:
     """The engine's values (frames.ENGINE_VALUES) for each row of ``accounts`` (frames.ACCOUNTS)."""
-    scaled = with_money_scales(
-        outstanding_balance(accounts, payments, as_of), settings.past_due_tolerance
-    )
+    # The stored balance is already net of payments after ``balance_as_of`` (the import and
+    # record_payment apply recaudo.portfolio.ledger), so it is used as it is.
+    scaled = with_money_scales(accounts, settings.past_due_tolerance)
     delinquency = dpd.delinquency(scaled, instalments, payments, as_of)
     staged = (
         scaled.join(delinquency, on="account_id", how="left")

@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
+from recaudo.debts.actions import record_payment
 from recaudo.debts.models import Account, AccountEvent, Creditor
 from recaudo.portfolio import frames
 from recaudo.portfolio.models import SegmentRule
@@ -184,3 +185,26 @@ def test_unchanged_rows_are_not_written() -> None:
     values = _current().drop("computed_as_of")
     assert changed_rows(values, _current()).is_empty()
     assert transitions(changed_rows(values, _current()), _current()).is_empty()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_segment_rules_see_a_later_payment_subtracted_once() -> None:
+    account = make_account(balance=Decimal("1000000"), balance_as_of=dt.date(2026, 1, 1))
+    make_instalment(account, due_date=dt.date(2026, 3, 15), amount_due=Decimal("1000000"))
+    record_payment(
+        account,
+        amount=Decimal("300000"),
+        paid_at=timezone.make_aware(dt.datetime(2026, 1, 10, 12, 0)),
+        reference="LATER-1",
+        actor="system",
+    )
+    account.refresh_from_db()
+    assert account.balance == Decimal("700000")
+    SegmentRule.objects.create(
+        creditor=account.creditor, position=1, segment="saldo_700k", min_balance=Decimal("700000")
+    )
+
+    call_command("refresh", as_of="2026-02-01", stdout=StringIO())
+
+    account.refresh_from_db()
+    assert account.segment == "saldo_700k"

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
+from recaudo.debts.models import Payment
 from tests.factories import make_account, make_payment
 
 
@@ -18,3 +19,4 @@ def test_a_payment_reference_is_unique_per_creditor() -> None:
 def test_the_same_reference_may_exist_at_two_creditors() -> None:
     make_payment(make_account(), external_reference="REF-1")
     make_payment(make_account(), external_reference="REF-1")
+    assert Payment.objects.filter(external_reference="REF-1").count() == 2

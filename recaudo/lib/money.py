@@ -1,19 +1,29 @@
 """Money: ``Decimal`` amounts in each currency's own minor unit (CLP has none, USD has cents)."""
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import format_currency
+from iso4217 import Currency
 
-_KNOWN_CURRENCIES = frozenset(list_currencies())
+
+@cache
+def minor_units_by_currency() -> dict[str, int]:
+    """Every active ISO 4217 currency and its minor unit.
+
+    From the ISO table, not babel: CLDR's display digits differ (it says COP 0) and change
+    between releases, and the ledger's precision must not.
+    """
+    return {currency.code: int(currency.exponent or 0) for currency in Currency}
 
 
 def is_currency(code: str) -> bool:
-    return code in _KNOWN_CURRENCIES
+    return code in minor_units_by_currency()
 
 
 def minor_unit(currency: str) -> int:
     """Digits after the decimal point for ``currency`` (ISO 4217): COP 2, CLP 0, KWD 3."""
-    return int(get_currency_precision(currency))
+    return minor_units_by_currency()[currency]
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:

@@ -18,12 +18,11 @@ from typing import Literal
 
 import phonenumbers
 import polars as pl
-from babel.numbers import list_currencies
 from django.utils.translation import gettext as _
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberDesc
 
 from recaudo.customers.documents import InvalidDocument, normalise_document
-from recaudo.lib.money import minor_unit
+from recaudo.lib.money import minor_units_by_currency
 from recaudo.lib.phones import InvalidPhoneNumber, normalise_phone
 
 Kind = Literal["accounts", "payments"]
@@ -885,13 +884,8 @@ def _no_accounts() -> pl.DataFrame:
     return pl.DataFrame(schema={"account_id": pl.String, "currency": pl.String})
 
 
-@cache
-def currency_minor_units() -> dict[str, int]:
-    return {code: minor_unit(code) for code in list_currencies()}
-
-
 def _parse_currency(checker: _Checker) -> None:
-    units = currency_minor_units()
+    units = minor_units_by_currency()
     checker.frame = checker.frame.with_columns(
         pl.col("currency")
         .replace_strict(units, default=None, return_dtype=pl.Int64)

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "recaudo.customers",
     "recaudo.portfolio",
     "recaudo.api",
+    "recaudo.staff",
+    "recaudo.strategies",
+    "recaudo.channels",
 ]
 
 MIDDLEWARE = [
@@ -109,4 +112,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("RECAUDO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Which provider sends each channel (see recaudo/channels/registry.py); "fake" records only.
+RECAUDO_CHANNEL_PROVIDERS = {
+    channel: env_str(f"RECAUDO_{channel.upper()}_PROVIDER", "fake")
+    for channel in ("sms", "whatsapp", "rcs", "voice", "email", "push", "letter")
 }

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.lib.fields import money_field
 
@@ -245,6 +246,11 @@ class EventKind(models.TextChoices):
     BUCKET_CHANGED = "bucket_changed", _("bucket changed")
     STAGE_CHANGED = "stage_changed", _("stage changed")
     SEGMENT_CHANGED = "segment_changed", _("segment changed")
+    PROMISE_MADE = "promise_made", _("promise to pay made")
+    PROMISE_CHANGED = "promise_changed", _("promise to pay changed")
+    HOLD_PLACED = "hold_placed", _("collection hold placed")
+    HOLD_RELEASED = "hold_released", _("collection hold released")
+    MESSAGES_CANCELLED = "messages_cancelled", _("queued messages cancelled")
     NOTE = "note", _("note")
 
 
@@ -276,3 +282,77 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class PromiseStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("promise status", "active")
+    KEPT = "kept", _("kept")
+    BROKEN = "broken", _("broken")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Promise(models.Model):
+    """A customer's promise to pay ``amount`` by ``promised_date``.
+
+    While it is active and its date has not passed, dunning for the account is paused.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="promises")
+    amount = money_field(_("amount"))
+    promised_date = models.DateField(_("promised date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.ACTIVE
+    )
+    channel = models.CharField(_("channel"), max_length=40, blank=True, default="")
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "status"], name="promise_account_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.promised_date}"
+
+
+class HoldKind(models.TextChoices):
+    """Legal or customer situations that stop collection contact until released."""
+
+    DISPUTE = "dispute", _("debt disputed")
+    LAWSUIT_SERVED = "lawsuit_served", _("lawsuit served")
+    INSOLVENCY = "insolvency", _("insolvency proceedings")
+    ATTORNEY = "attorney", _("represented by an attorney")
+    CEASE_REQUEST = "cease_request", _("asked to stop contact")
+    DECEASED = "deceased", _("deceased")
+
+
+class Hold(models.Model):
+    """A stop on contact for a customer (``account`` empty) or for one of their accounts."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="holds"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="holds"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=HoldKind.choices)
+    note = models.TextField(_("note"), blank=True, default="")
+    started_at = models.DateTimeField(_("since"))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["customer", "released_at"], name="hold_customer_open")]
+
+    def __str__(self) -> str:
+        return self.kind

@@ -35,6 +35,16 @@ class Customer(models.Model):
     document_number = models.CharField(_("document number"), max_length=30)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     country = models.CharField(_("country"), max_length=2)
+    region = models.CharField(
+        _("region"),
+        max_length=3,
+        blank=True,
+        default="",
+        help_text=_(
+            "ISO 3166-2 subdivision after the country, e.g. SP for São Paulo or MA for "
+            "Massachusetts: some contact rules are per state."
+        ),
+    )
     timezone = models.CharField(_("timezone"), max_length=64)
     language = models.CharField(_("language"), max_length=10, default="es")
     customer_since = models.DateField(_("customer since"), null=True, blank=True)

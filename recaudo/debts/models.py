@@ -48,6 +48,16 @@ class Creditor(models.Model):
         ),
     )
     default_segment = models.CharField(_("default segment"), max_length=100, default="general")
+    contact_limits = models.JSONField(
+        _("own contact limits"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Limits stricter than the law, e.g. {"max_per_day": 1, "max_per_week": 3, '
+            '"hours_start": "08:00", "hours_end": "19:00", '
+            '"allow_sundays_and_holidays": false}.'
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -60,6 +60,13 @@ class ContactRequest:
     preferred_channels: tuple[str, ...] = ()
     preferred_hours: tuple[time, time] | None = None
     creditor_limits: CreditorLimits = field(default_factory=CreditorLimits)
+    # Why we write: "dunning" (collection reminders, the default), "reply" (answering the
+    # customer), "promise_reminder" or "transactional" (receipts, confirmations).
+    purpose: str = "dunning"
+    # Coherent follow-up: an active promise or plan on track pauses dunning until this instant;
+    # a settled debt stops it altogether.
+    paused_until: datetime | None = None
+    debt_settled: bool = False
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,47 @@ RECAUDO_CHANNEL_PROVIDERS = {
     channel: env_str(f"RECAUDO_{channel.upper()}_PROVIDER", "fake")
     for channel in ("sms", "whatsapp", "rcs", "voice", "email", "push", "letter")
 }
+
+# Where customers reach Recaudo's public pages (payment links, self-service, webhooks).
+RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# E-mail (provider "smtp", Django's mail).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cobranza@localhost")
+
+# Channel providers: each is usable when its variables are set; `recaudo check` names the
+# missing ones for every provider chosen in RECAUDO_CHANNEL_PROVIDERS. ``api_base`` is only
+# changed by tests and benchmarks, which play the provider on loopback.
+TWILIO = {
+    "account_sid": env_str("TWILIO_ACCOUNT_SID"),
+    "auth_token": env_str("TWILIO_AUTH_TOKEN"),
+    "sms_from": env_str("TWILIO_SMS_FROM"),
+    "whatsapp_from": env_str("TWILIO_WHATSAPP_FROM"),
+    "voice_from": env_str("TWILIO_VOICE_FROM"),
+    "messaging_service_sid": env_str("TWILIO_MESSAGING_SERVICE_SID"),
+    "api_base": env_str("TWILIO_API_BASE"),
+}
+WHATSAPP_CLOUD = {
+    "phone_number_id": env_str("WHATSAPP_PHONE_NUMBER_ID"),
+    "access_token": env_str("WHATSAPP_ACCESS_TOKEN"),
+    "app_secret": env_str("WHATSAPP_APP_SECRET"),
+    "verify_token": env_str("WHATSAPP_VERIFY_TOKEN"),
+    "api_base": env_str("WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0"),
+}
+RCS_GOOGLE = {
+    "agent_id": env_str("RBM_AGENT_ID"),
+    "service_account_file": env_str("RBM_SERVICE_ACCOUNT_FILE"),
+    "client_token": env_str("RBM_CLIENT_TOKEN"),
+    "api_base": env_str("RBM_API_BASE", "https://rcsbusinessmessaging.googleapis.com/v1"),
+}
+FCM = {
+    "project_id": env_str("FCM_PROJECT_ID"),
+    "service_account_file": env_str("FCM_SERVICE_ACCOUNT_FILE"),
+    "api_base": env_str("FCM_API_BASE", "https://fcm.googleapis.com/v1"),
+}

@@ -10,6 +10,12 @@ from recaudo.channels.base import Provider
 # kind -> "module:Class", imported only when used so an unused SDK costs nothing.
 PROVIDERS: dict[str, str] = {
     "fake": "recaudo.channels.providers.fake:FakeProvider",
+    "smtp": "recaudo.channels.providers.smtp:SmtpProvider",
+    "twilio": "recaudo.channels.providers.twilio:TwilioMessagingProvider",
+    "twilio_voice": "recaudo.channels.providers.twilio:TwilioVoiceProvider",
+    "whatsapp_cloud": "recaudo.channels.providers.whatsapp_cloud:WhatsAppCloudProvider",
+    "rcs_google": "recaudo.channels.providers.rcs_google:RbmProvider",
+    "fcm": "recaudo.channels.providers.fcm:FcmProvider",
 }
 
 DEFAULT_PROVIDER = "fake"  # also the default in settings.RECAUDO_CHANNEL_PROVIDERS

@@ -14,8 +14,9 @@ class TemplateStatus(models.TextChoices):
 
 
 class Template(models.Model):
-    """One version of a message. Only approved versions are sent; an approved version is never
-    edited: a change is a new version (messages keep the exact version they used)."""
+    """One version of a message on one channel. A step names a template by ``code`` and sends
+    the newest approved version for its channel; an approved version is never edited: a change
+    is a new version (messages keep the exact version they used)."""
 
     creditor = models.ForeignKey(
         "debts.Creditor", on_delete=models.CASCADE, related_name="templates"
@@ -56,10 +57,11 @@ class Template(models.Model):
     class Meta:
         verbose_name = _("template")
         verbose_name_plural = _("templates")
-        ordering = ["creditor", "code", "-version"]
+        ordering = ["creditor", "code", "channel", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["creditor", "code", "version"], name="template_unique_version"
+                fields=["creditor", "code", "channel", "version"],
+                name="template_unique_version",
             ),
         ]
 

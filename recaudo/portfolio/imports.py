@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberDesc
 
 from recaudo.customers.documents import InvalidDocument, normalise_document
+from recaudo.customers.models import CHANNELS_BY_MEDIUM
 from recaudo.lib.money import minor_units_by_currency
 from recaudo.lib.phones import InvalidPhoneNumber, normalise_phone
 
@@ -68,6 +69,7 @@ ACCOUNT_COLUMNS = (
     Column("document_number", "numero_documento", CUSTOMER, 40),
     Column("birth_date", "fecha_nacimiento", CUSTOMER),
     Column("country", "pais", CUSTOMER),
+    Column("region", "departamento_estado", CUSTOMER, 3),
     Column("timezone", "zona_horaria", CUSTOMER, 64),
     Column("language", "idioma", CUSTOMER, 10),
     Column("customer_since", "cliente_desde", CUSTOMER),
@@ -95,6 +97,7 @@ ACCOUNT_COLUMNS = (
     Column("role", "rol", CONTACT_FILE),
     Column("name", "nombre", CONTACT_FILE, 200),
     Column("verified", "verificado", CONTACT_FILE),
+    Column("authorised_channels", "canales_autorizados", CONTACT_FILE),
 )
 
 PAYMENT_COLUMNS = (
@@ -605,6 +608,13 @@ def _parse_customer_place(checker: _Checker, defaults: CreditorDefaults) -> None
             & ~pl.col("timezone").is_in(sorted(zoneinfo.available_timezones())),
             _("unknown time zone; use an IANA name such as America/Bogota"),
         )
+    if checker.has("region"):
+        checker.frame = checker.frame.with_columns(pl.col("region").str.to_uppercase())
+        checker.flag(
+            "region",
+            pl.col("region").is_not_null() & ~pl.col("region").str.contains(r"^[A-Z0-9]{1,3}$"),
+            _("not a region code; use the ISO 3166-2 code after the country, such as SP or MA"),
+        )
     checker.frame = checker.frame.with_columns(
         _column_or_null(checker, "country").fill_null(defaults.country).alias("country"),
         _column_or_null(checker, "timezone").fill_null(defaults.timezone).alias("timezone"),
@@ -830,6 +840,43 @@ def _parse_contact_values(checker: _Checker) -> None:
         return
     _parse_phone_column(checker, "value", when=pl.col("medium") == "phone")
     _parse_email_column(checker, "value", when=pl.col("medium") == "email")
+    _parse_authorised_channels(checker)
+
+
+def _parse_authorised_channels(checker: _Checker) -> None:
+    """``authorised_channels``: channels of the row's medium separated by ``|``, ``,``, ``;`` or
+    spaces; kept as a list column."""
+    if not checker.has("authorised_channels"):
+        return
+    allowed = pl.col("medium").replace_strict(
+        {medium: list(channels) for medium, channels in CHANNELS_BY_MEDIUM.items()},
+        default=None,
+        return_dtype=pl.List(pl.String),
+    )
+    channels = (
+        pl.col("authorised_channels")
+        .str.to_lowercase()
+        .str.replace_all(r"[|,; ]+", " ")
+        .str.strip_chars()
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    checker.frame = checker.frame.with_columns(channels.alias("authorised_channels__list"))
+    foreign = pl.col("authorised_channels__list").list.set_difference(allowed)
+    checker.flag(
+        "authorised_channels",
+        pl.col("authorised_channels").is_not_null()
+        & allowed.is_not_null()
+        & (foreign.list.len() > 0),
+        pl.format(
+            _("{} cannot be used on this medium; use its channels: {}"),
+            foreign.list.join(", "),
+            allowed.list.join(", "),
+        ),
+    )
+    checker.frame = checker.frame.with_columns(
+        pl.col("authorised_channels__list").alias("authorised_channels")
+    ).drop("authorised_channels__list")
 
 
 def _default_account_columns(checker: _Checker, defaults: CreditorDefaults, today: date) -> None:

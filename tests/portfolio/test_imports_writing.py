@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from recaudo.customers.models import ContactPoint, Customer
+from recaudo.customers.models import Consent, ContactPoint, Customer
 from recaudo.debts.actions import record_payment
 from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
 from recaudo.portfolio.importing import ImportReport, import_accounts, import_payments
@@ -198,3 +198,55 @@ def test_contact_points_file_adds_to_existing_customers(
         "C1",
     )
     assert events("contact_point_added") == [("A1", "", "+573157654321")]
+
+
+def test_authorised_channels_become_consents_once_and_never_override_an_opt_out(
+    creditor: Creditor, portfolio: Path
+) -> None:
+    contacts = portfolio / "contact_points.csv"
+    contacts.write_text(
+        "customer_id,medium,value,canales_autorizados\n"
+        'C1,telefono,3157654321,"WhatsApp, sms"\n'
+        "C1,email,maria@example.com,email\n"
+    )
+    first = import_portfolio(creditor, contacts)
+    phone = ContactPoint.objects.get(value="+573157654321")
+    Consent.objects.create(
+        contact_point=phone, channel="sms", granted=False, source="reply", at=timezone.now()
+    )
+    again = import_portfolio(creditor, contacts)
+
+    assert first.created["consents"] == 3
+    assert again.created["consents"] == 0
+    latest = {
+        consent.channel: consent.granted for consent in reversed(phone.consents.order_by("-at"))
+    }
+    assert latest == {"whatsapp": True, "sms": False}
+
+
+def test_a_channel_foreign_to_the_medium_is_refused(creditor: Creditor, portfolio: Path) -> None:
+    contacts = portfolio / "contact_points.csv"
+    contacts.write_text(
+        "customer_id,medium,value,authorised_channels\nC1,email,m@example.com,sms\n"
+    )
+
+    report = import_portfolio(creditor, contacts, skip_invalid=True)
+
+    assert [(error.column, error.value) for error in report.errors] == [
+        ("authorised_channels", "sms")
+    ]
+    assert "sms" in report.errors[0].message and "email" in report.errors[0].message
+    assert not Consent.objects.exists()
+
+
+def test_region_is_stored_in_upper_case(creditor: Creditor, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        (FIXTURES / "accounts.csv").read_text().replace("customer_id,", "region,customer_id,", 1)
+    )
+    lines = accounts.read_text().splitlines()
+    accounts.write_text("\n".join([lines[0], *("sp," + line for line in lines[1:])]) + "\n")
+
+    import_portfolio(creditor, accounts)
+
+    assert set(Customer.objects.values_list("region", flat=True)) == {"SP"}

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from django.db import connection, models
 
-from recaudo.customers.models import ContactPoint, Customer
+from recaudo.customers.models import Consent, ConsentPurpose, ContactPoint, Customer
 from recaudo.debts.models import Account, AccountEvent, Creditor, EventKind, Instalment, Payment
 from recaudo.portfolio import imports as schema
 from recaudo.portfolio.allocation import allocate_oldest_first
@@ -188,6 +188,7 @@ CUSTOMER_COLUMNS = {  # file column -> (database column, comparable SQL over ali
     "document_number": ("document_number", "c.document_number"),
     "birth_date": ("birth_date", "c.birth_date"),
     "country": ("country", "c.country"),
+    "region": ("region", "c.region"),
     "timezone": ("timezone", "c.timezone"),
     "language": ("language", "c.language"),
     "customer_since": ("customer_since", "c.customer_since"),
@@ -307,6 +308,11 @@ def contact_points_of(rows: pl.DataFrame, groups: frozenset[str]) -> pl.DataFram
             _optional_col(rows, "role", "debtor"),
             _optional_col(rows, "name", ""),
             _optional_col(rows, "verified", False, pl.Boolean),
+            (
+                pl.col("authorised_channels")
+                if "authorised_channels" in rows.columns
+                else pl.lit(None, pl.List(pl.String)).alias("authorised_channels")
+            ),
         )
     parts = [
         rows.select(
@@ -369,6 +375,8 @@ def write_contact_points(
         writer.now,
     )
     counts.add("contact_points", created=new.height, unchanged=points.height - new.height)
+    if "authorised_channels" in points.columns:
+        _write_authorisations(points, writer, counts)
     added_to_existing = new.filter(~pl.col("is_new"))
     if not added_to_existing.height:
         return []
@@ -383,6 +391,59 @@ def write_contact_points(
             writer,
         )
     ]
+
+
+def _write_authorisations(points: pl.DataFrame, writer: Writer, counts: Counts) -> None:
+    """A granted collections consent for each listed channel that has no consent on record.
+
+    An import never overrides a consent already recorded, such as an opt-out the customer sent
+    by reply after the file was exported.
+    """
+    listed = (
+        points.select(
+            "customer_pk", "medium", "value", pl.col("authorised_channels").alias("channel")
+        )
+        .explode("channel")
+        .drop_nulls("channel")
+        .unique()
+    )
+    if not listed.height:
+        return
+    keys = _any_of(listed["customer_pk"].unique(), "bigint")
+    stored = read_frame(
+        f"SELECT p.id, p.customer_id, p.medium, p.value FROM {ContactPoint._meta.db_table} p "
+        f"WHERE p.customer_id {keys.match}",
+        [keys.values],
+        {
+            "contact_point_id": pl.Int64,
+            "customer_pk": pl.Int64,
+            "medium": pl.String,
+            "value": pl.String,
+        },
+    )
+    consents = read_frame(
+        f"SELECT c.contact_point_id, c.channel FROM {Consent._meta.db_table} c "
+        f"JOIN {ContactPoint._meta.db_table} p ON p.id = c.contact_point_id "
+        f"WHERE c.purpose = %s AND p.customer_id {keys.match}",
+        [ConsentPurpose.COLLECTIONS, keys.values],
+        {"contact_point_id": pl.Int64, "channel": pl.String},
+    )
+    new = listed.join(stored, on=["customer_pk", "medium", "value"]).join(
+        consents, on=["contact_point_id", "channel"], how="anti"
+    )
+    _insert_rows(
+        Consent,
+        new.select(
+            "contact_point_id",
+            "channel",
+            pl.lit(ConsentPurpose.COLLECTIONS.value).alias("purpose"),
+            pl.lit(True).alias("granted"),
+            pl.lit("import").alias("source"),
+            pl.lit(writer.now, pl.Datetime("us", "UTC")).alias("at"),
+        ),
+        writer.now,
+    )
+    counts.add("consents", created=new.height, unchanged=listed.height - new.height)
 
 
 def _accounts_of_customers(customer_pks: pl.Series) -> pl.DataFrame:

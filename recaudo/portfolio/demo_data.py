@@ -169,7 +169,15 @@ ACCOUNT_COLUMNS = (
 )  # fmt: skip
 INSTALMENT_COLUMNS = ("account_id", "instalment_number", "due_date", "amount_due")
 PAYMENT_COLUMNS = ("payment_reference", "account_id", "amount", "paid_at", "method", "channel")
-CONTACT_POINT_COLUMNS = ("customer_id", "medium", "value", "role", "name", "verified")
+CONTACT_POINT_COLUMNS = (
+    "customer_id",
+    "medium",
+    "value",
+    "role",
+    "name",
+    "verified",
+    "authorised_channels",
+)
 
 
 @dataclass(frozen=True)
@@ -644,7 +652,43 @@ def _country_portfolio(
 def _contact_points(
     rng: np.random.Generator, profile: CountryProfile, customers: pl.DataFrame
 ) -> pl.DataFrame:
-    """Guarantors (5% of customers) and references (10%): a phone and a name each."""
+    """The channels customers authorised on their own phone and e-mail, plus guarantors (5% of
+    customers) and references (10%): a phone and a name each."""
+    return pl.concat(
+        [_authorisations(rng, customers), _third_parties(rng, profile, customers)]
+    ).select(CONTACT_POINT_COLUMNS)
+
+
+def _authorisations(rng: np.random.Generator, customers: pl.DataFrame) -> pl.DataFrame:
+    """Most customers authorised WhatsApp, SMS and calls on their phone, some only SMS; most
+    authorised e-mail; about one in ten authorised nothing (so the policy has something to
+    refuse in countries that require authorisation)."""
+    n = len(customers)
+    phone_choice = np.where(
+        rng.random(n) < 0.75, "whatsapp|sms|voice", np.where(rng.random(n) < 0.6, "sms", "")
+    )
+    email_choice = np.where(rng.random(n) < 0.7, "email", "")
+    parts = [
+        customers.select(
+            "customer_id",
+            pl.lit(medium).alias("medium"),
+            pl.col(column).alias("value"),
+            pl.lit("debtor").alias("role"),
+            pl.lit("").alias("name"),
+            pl.lit("yes").alias("verified"),
+            pl.Series("authorised_channels", choice),
+        ).filter((pl.col("value").fill_null("") != "") & (pl.col("authorised_channels") != ""))
+        for medium, column, choice in (
+            ("phone", "phone", phone_choice),
+            ("email", "email", email_choice),
+        )
+    ]
+    return pl.concat(parts)
+
+
+def _third_parties(
+    rng: np.random.Generator, profile: CountryProfile, customers: pl.DataFrame
+) -> pl.DataFrame:
     n = len(customers)
     role = np.where(
         rng.random(n) < 0.05, "guarantor", np.where(rng.random(n) < 0.1, "reference", "")
@@ -660,8 +704,11 @@ def _contact_points(
             "role": role[rows],
             "name": _concat(given, " ", _pick(rng, surnames, len(rows))),
             "verified": np.where(rng.random(len(rows)) < 0.5, "yes", "no"),
+            "authorised_channels": pl.Series(
+                np.where(role[rows] == "guarantor", "sms|voice", ""), dtype=pl.String
+            ),
         }
-    ).select(CONTACT_POINT_COLUMNS)
+    )
 
 
 # --- the public interface ----------------------------------------------------------------------

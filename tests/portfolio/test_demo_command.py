@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from recaudo.customers.models import Consent, Customer
 from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -19,7 +20,8 @@ def run_demo() -> str:
 
 
 def snapshot() -> tuple[int, ...]:
-    return tuple(model.objects.count() for model in (Account, Instalment, Payment, AccountEvent))
+    models = (Account, Instalment, Payment, AccountEvent, Consent)
+    return tuple(model.objects.count() for model in models)
 
 
 def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
@@ -41,6 +43,8 @@ def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
     segments = set(Account.objects.values_list("segment", flat=True))
     assert {"preventivo", "temprana", "media", "tardia"} <= segments
     assert not Account.objects.filter(days_past_due__gt=90, segment="temprana").exists()
+    authorised = Customer.objects.filter(contact_points__consents__granted=True).distinct()
+    assert 0.75 < authorised.count() / Customer.objects.count() < 0.99
     users = get_user_model().objects
     admin, agent = users.get(username="admin"), users.get(username="agente")
     assert admin.is_superuser and admin.check_password("recaudo-admin")

@@ -41,7 +41,11 @@ def test_every_document_and_phone_is_valid() -> None:
         for document_type, number in accounts.select("document_type", "document_number").rows():
             assert normalise_document(country, document_type, number)[0] == document_type
         phones = pl.concat(
-            [accounts["phone"], accounts["phone_2"], portfolio.contact_points["value"]]
+            [
+                accounts["phone"],
+                accounts["phone_2"],
+                portfolio.contact_points.filter(pl.col("medium") == "phone")["value"],
+            ]
         )
         for phone in phones.filter(phones != ""):
             assert normalise_phone(phone, country) == phone

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "recaudo.customers",
     "recaudo.portfolio",
     "recaudo.api",
+    "recaudo.policy",
     "recaudo.staff",
     "recaudo.strategies",
     "recaudo.channels",

@@ -3,10 +3,21 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
+from recaudo.debts.actions import place_hold, release_hold
+from recaudo.debts.models import (
+    Account,
+    AccountEvent,
+    Actor,
+    Creditor,
+    Hold,
+    Instalment,
+    Payment,
+    Promise,
+)
 from recaudo.portfolio.models import SegmentRule
 
 
@@ -55,6 +66,7 @@ class CreditorAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Contact"), {"fields": ["contact_limits"]}),
     ]
 
 
@@ -164,3 +176,55 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Promise)
+class PromiseAdmin(admin.ModelAdmin):
+    list_display = [
+        "account",
+        "amount",
+        "promised_date",
+        "status",
+        "channel",
+        "actor",
+        "created_at",
+    ]
+    list_filter = ["status", "actor"]
+    search_fields = ["account__external_id"]
+    list_select_related = ["account"]
+
+    # Promises are made through the assistant, the console or the API (make_promise).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Hold)
+class HoldAdmin(admin.ModelAdmin):
+    list_display = ["customer", "account", "kind", "started_at", "released_at", "actor_name"]
+    list_filter = ["kind", ("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["customer__external_id", "customer__document_number"]
+    list_select_related = ["customer", "account"]
+    raw_id_fields = ["customer", "account"]
+    fields = ["customer", "account", "kind", "note"]
+    actions = ["release"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Hold, form: Any, change: bool) -> None:
+        obj.pk = place_hold(
+            obj.customer,
+            kind=obj.kind,
+            account=obj.account,
+            note=obj.note,
+            actor=Actor.AGENT,
+            actor_name=request.user.get_username(),
+        ).pk
+
+    @admin.action(description=_("Release the selected holds"))
+    def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
+        for hold in queryset.filter(released_at__isnull=True):
+            release_hold(hold, actor=Actor.AGENT, actor_name=request.user.get_username())

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from recaudo.debts.models import Hold
 from tests.factories import make_account, make_instalment, make_payment
 
 
@@ -25,6 +26,10 @@ def staff_client(db: None) -> Client:
         "/admin/customers/contactpoint/",
         "/admin/customers/consent/",
         "/admin/portfolio/segmentrule/",
+        "/admin/debts/promise/",
+        "/admin/debts/hold/",
+        "/admin/debts/hold/add/",
+        "/admin/staff/task/",
     ],
 )
 def test_every_admin_page_opens_in_spanish(staff_client: Client, path: str) -> None:
@@ -45,3 +50,16 @@ def test_an_account_page_shows_its_instalments_and_payments(staff_client: Client
     assert response.status_code == 200
     assert "PAGO-77" in body
     assert "Cuotas" in body
+
+
+def test_a_hold_added_in_the_admin_goes_through_the_action(staff_client: Client) -> None:
+    account = make_account()
+    form = {"customer": account.customer.pk, "kind": "dispute", "note": "no reconoce la deuda"}
+
+    response = staff_client.post("/admin/debts/hold/add/", form)
+    staff_client.post("/admin/debts/hold/add/", form)
+
+    assert response.status_code == 302
+    hold = Hold.objects.get()
+    assert (hold.actor, hold.actor_name) == ("agent", "admin")
+    assert account.events.get().kind == "hold_placed"

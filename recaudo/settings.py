@@ -121,6 +121,10 @@ RECAUDO_CHANNEL_PROVIDERS = {
     for channel in ("sms", "whatsapp", "rcs", "voice", "email", "push", "letter")
 }
 
+# SMS text is transliterated to GSM-7 (aquí → aqui) so a message is not billed as UCS-2 at
+# 70 characters per segment; false keeps every accent.
+RECAUDO_SMS_GSM7 = env_bool("RECAUDO_SMS_GSM7", True)
+
 # Where customers reach Recaudo's public pages (payment links, self-service, webhooks).
 RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL", "http://127.0.0.1:8000")
 

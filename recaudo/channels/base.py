@@ -81,6 +81,11 @@ class StatusUpdate:
     at: datetime
     error: str = ""
     permanent: bool = False
+    # A shared error code (see channels/http_errors.py), e.g. "invalid_address".
+    code: str = ""
+    # False for a call that never connected (busy, no answer): the contact policy does not
+    # count it as an attempt where the law says so.
+    connected: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import phonenumbers
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from phonenumbers import timezone as phone_timezones
+from phonenumbers.tzdata import TIMEZONE_DATA
 
 from recaudo.channels.models import ATTEMPTED_STATUSES, Direction, Message, MessageStatus
 from recaudo.customers.models import (
@@ -149,6 +150,9 @@ def id_of(event: Interaction) -> int | None:
 @lru_cache(maxsize=65536)
 def zones_of_phone(number: str) -> tuple[str, ...]:
     """The IANA zones of a phone number's area code; () when unknown."""
+    whole_country = _zones_of_single_zone_country(number)
+    if whole_country is not None:
+        return whole_country
     try:
         parsed = phonenumbers.parse(number)
     except phonenumbers.NumberParseException:
@@ -164,6 +168,24 @@ def zones_of_phone(number: str) -> tuple[str, ...]:
             continue
         found.append(name)
     return tuple(found)
+
+
+def _zones_of_single_zone_country(number: str) -> tuple[str, ...] | None:
+    """The zones of an E.164 number whose calling code has no finer zone data (+57, +51 ...),
+    without parsing it: parsing every phone of a million customers costs seconds."""
+    digits = number.removeprefix("+")
+    for length in (1, 2, 3):
+        prefix = digits[:length]
+        if prefix in TIMEZONE_DATA:
+            if prefix in _PREFIXES_WITH_FINER_DATA:
+                return None
+            return tuple(name for name in TIMEZONE_DATA[prefix] if name != UNKNOWN_ZONE)
+    return None
+
+
+_PREFIXES_WITH_FINER_DATA = frozenset(
+    key[:length] for key in TIMEZONE_DATA for length in range(1, len(key))
+)
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:

@@ -298,8 +298,8 @@ def main() -> None:
     else:
         forget_plans(creditor)
         print(f"Reusing {slug}")
+    from recaudo.strategies.actions import install_default_templates
     from recaudo.strategies.default_strategy import install_default_strategy
-    from recaudo.strategies.default_templates import install_default_templates
 
     install_default_templates(creditor)
     install_default_strategy(creditor)

@@ -293,14 +293,3 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         (PAY_BUTTON, PROMISE_BUTTON),
     ),
 )
-
-
-def default_for(code: str, channel: str) -> DefaultTemplate | None:
-    return next((t for t in DEFAULT_TEMPLATES if t.code == code and t.channel == channel), None)
-
-
-def install_default_templates(creditor: Any) -> int:
-    """Shortcut to ``actions.install_default_templates``."""
-    from recaudo.strategies.actions import install_default_templates as install
-
-    return install(creditor)

@@ -7,8 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from recaudo.channels.models import Message
 from recaudo.customers.models import Consent, Customer
 from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
+from recaudo.staff.models import Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -20,7 +22,7 @@ def run_demo() -> str:
 
 
 def snapshot() -> tuple[int, ...]:
-    models = (Account, Instalment, Payment, AccountEvent, Consent)
+    models = (Account, Instalment, Payment, AccountEvent, Consent, Message, Task)
     return tuple(model.objects.count() for model in models)
 
 
@@ -43,6 +45,7 @@ def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
     segments = set(Account.objects.values_list("segment", flat=True))
     assert {"preventivo", "temprana", "media", "tardia"} <= segments
     assert not Account.objects.filter(days_past_due__gt=90, segment="temprana").exists()
+    assert Message.objects.filter(status="queued", template__isnull=False).count() > 100
     authorised = Customer.objects.filter(contact_points__consents__granted=True).distinct()
     assert 0.75 < authorised.count() / Customer.objects.count() < 0.99
     users = get_user_model().objects

@@ -24,12 +24,15 @@ from django.utils.translation import gettext as _
 from recaudo.debts.models import Creditor, Stage
 from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
 from recaudo.portfolio.models import SegmentRule
+from recaudo.strategies.actions import install_default_templates
+from recaudo.strategies.default_strategy import install_default_strategy
+from recaudo.strategies.planning import plan
 
 DEMO_COUNTRIES = ("CO", "MX")
 ADDRESS = "127.0.0.1:8000"
 # (username, password, superuser): demo-only credentials, printed in the banner.
 LOGINS = (("admin", "recaudo-admin", True), ("agente", "recaudo-agente", False))
-AGENT_APPS = ("customers", "debts", "portfolio")
+AGENT_APPS = ("customers", "debts", "portfolio", "channels", "staff")
 
 
 def demo_folder() -> Path:
@@ -136,7 +139,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             for username, password, superuser in LOGINS:
                 ensure_login(username, password, superuser=superuser)
-            ensure_creditors(DEMO_COUNTRIES)
+            creditors = ensure_creditors(DEMO_COUNTRIES)
         today = timezone.localdate()
         folder = demo_folder()
         spec = DemoSpec(
@@ -176,6 +179,11 @@ class Command(BaseCommand):
                 )
         with self.step(_("Refreshing the portfolio as of %(date)s") % {"date": today.isoformat()}):
             call_command("refresh", as_of=today.isoformat())
+        with self.step(_("Planning today's contacts with the default strategy")):
+            for creditor in creditors:
+                install_default_templates(creditor)
+                install_default_strategy(creditor)
+            plan(as_of=today)
         self.banner(time.perf_counter() - started)
         if not options["no_serve"]:
             call_command("runserver", ADDRESS, "--insecure", "--noreload")
@@ -206,6 +214,8 @@ class Command(BaseCommand):
             ),
             "",
             _("Next, in another terminal:"),
+            _("  .venv/bin/recaudo worker     # sends today's messages (fake provider)"),
+            "  .venv/bin/recaudo plan --explain ACCOUNT --creditor credito-andino",
             "  .venv/bin/recaudo refresh --as-of YYYY-MM-DD",
             "  .venv/bin/recaudo import accounts FILE --creditor SLUG",
             "  .venv/bin/recaudo demo-data --accounts 100000 --out var/demo-large",

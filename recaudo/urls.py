@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/portfolio/import/", import_portfolio, name="portfolio_import"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("recaudo.api.urls")),
+    path("hooks/", include("recaudo.channels.urls")),
 ]

@@ -1,0 +1,320 @@
+"""Every write on the outbox and the interaction log.
+
+The worker (``sender.py``), the webhook view, the admin and the fake provider's simulations
+call these; nothing else writes ``Message`` rows.
+"""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from recaudo.channels.base import InboundMessage, StatusUpdate
+from recaudo.channels.models import Direction, Message, MessageStatus
+from recaudo.channels.optout import is_opt_out
+from recaudo.customers.models import (
+    Channel,
+    Consent,
+    ConsentPurpose,
+    ContactPoint,
+    ContactPointStatus,
+    Medium,
+)
+from recaudo.debts.models import Account, AccountEvent, EventKind
+
+logger = logging.getLogger(__name__)
+
+# Outbound progress; a status update never moves a message to a lower rank.
+STATUS_RANK = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.READ: 4,
+}
+OPT_OUT_SOURCE = "reply"
+
+
+def queue_message(
+    contact_point: ContactPoint,
+    *,
+    channel: str,
+    body: str = "",
+    subject: str = "",
+    payload: dict[str, Any] | None = None,
+    account: Account | None = None,
+    template_id: int | None = None,
+    send_after: datetime | None = None,
+    dedupe_key: str | None = None,
+    initiated_by_customer: bool = False,
+    provider: str = "",
+) -> tuple[Message, bool]:
+    """Queue one outbound message to ``contact_point``; return it and whether it is new.
+
+    A ``dedupe_key`` already in the outbox returns the existing message and queues nothing.
+    """
+    customer = contact_point.customer
+    if dedupe_key is not None:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                creditor_id=customer.creditor_id,
+                customer=customer,
+                account=account,
+                contact_point=contact_point,
+                direction=Direction.OUTBOUND,
+                channel=channel,
+                provider=provider,
+                address=contact_point.value,
+                recipient_role=contact_point.role,
+                subject=subject,
+                body=body,
+                payload=payload or {},
+                template_id=template_id,
+                send_after=send_after,
+                dedupe_key=dedupe_key,
+                initiated_by_customer=initiated_by_customer,
+            )
+    except IntegrityError:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if dedupe_key is None or existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def cancel_queued_messages(
+    account: Account, *, reason: str, actor: str, actor_name: str = ""
+) -> int:
+    """Cancel every message still queued for ``account``; return how many.
+
+    Writes one ``messages_cancelled`` event on the account's timeline when any was cancelled.
+    A message a worker has already claimed is not touched here: the worker checks the account
+    again right before sending and cancels it then if the account is settled.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        count = Message.objects.filter(account=account, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.CANCELLED, error=reason[:500]
+        )
+        if count:
+            AccountEvent.objects.create(
+                account=account,
+                kind=EventKind.MESSAGES_CANCELLED,
+                at=now,
+                as_of=timezone.localdate(now),
+                actor=actor,
+                actor_name=actor_name,
+                data={"count": count, "reason": reason},
+            )
+    return count
+
+
+def mark_contact_point_invalid(contact_point: ContactPoint, *, reason: str) -> bool:
+    """Mark an active contact point invalid (a bounced address, a number out of service)."""
+    changed = ContactPoint.objects.filter(
+        id=contact_point.id, status=ContactPointStatus.ACTIVE
+    ).update(status=ContactPointStatus.INVALID, updated_at=timezone.now())
+    if changed:
+        contact_point.status = ContactPointStatus.INVALID
+        logger.info("contact point %s marked invalid: %s", contact_point.id, reason)
+    return bool(changed)
+
+
+def apply_status_update(update: StatusUpdate, *, provider: str) -> Message | None:
+    """Move an outbound message forward (sent → delivered → read) or to failed.
+
+    Never backwards: a late "sent" after "read" is ignored, and so is anything after failed,
+    blocked or cancelled. A permanent failure marks the contact point invalid. Returns the
+    message, or None when no outbound message has that provider id.
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(
+                provider=provider,
+                provider_message_id=update.provider_message_id,
+                direction=Direction.OUTBOUND,
+            )
+            .first()
+        )
+        if message is None:
+            logger.warning(
+                "status update for unknown %s message %s", provider, update.provider_message_id
+            )
+            return None
+        fields = _status_fields(message, update)
+        if fields:
+            Message.objects.filter(id=message.id).update(**fields)
+            for name, value in fields.items():
+                setattr(message, name, value)
+    if update.status == MessageStatus.FAILED and update.permanent and message.contact_point:
+        mark_contact_point_invalid(message.contact_point, reason=update.error)
+    return message
+
+
+def _status_fields(message: Message, update: StatusUpdate) -> dict[str, Any]:
+    current = message.status
+    if current not in STATUS_RANK:
+        return {}  # failed, blocked, cancelled: final
+    if update.status == MessageStatus.FAILED:
+        if current in (MessageStatus.DELIVERED, MessageStatus.READ):
+            return {}
+        return {"status": MessageStatus.FAILED, "failed_at": update.at, "error": update.error}
+    new = MessageStatus(update.status) if update.status in STATUS_RANK else None
+    if new is None or STATUS_RANK[new] <= STATUS_RANK[MessageStatus(current)]:
+        return {}
+    fields: dict[str, Any] = {"status": new}
+    if message.sent_at is None:
+        fields["sent_at"] = update.at
+    if new in (MessageStatus.DELIVERED, MessageStatus.READ) and message.delivered_at is None:
+        fields["delivered_at"] = update.at
+    if new == MessageStatus.READ:
+        fields["read_at"] = update.at
+    return fields
+
+
+def record_inbound(inbound: InboundMessage, *, provider: str) -> Message | None:
+    """Record a message a customer sent us, and opt them out when it asks to stop.
+
+    The sender is matched by address across all creditors. When several customers share the
+    address, the message is recorded once, for the customer (and account) of the last outbound
+    message to that address: that is the conversation the person is answering. With no outbound
+    yet, the most recently added contact point wins. An unknown address is logged and not
+    recorded (a message needs a creditor). A repeated provider id records nothing new.
+    """
+    existing = Message.objects.filter(
+        provider=provider, provider_message_id=inbound.provider_message_id
+    ).first()
+    if existing is not None:
+        return existing
+    medium, address = _medium_and_address(inbound.channel, inbound.from_address)
+    contact_point, last_outbound = _match_sender(medium, address)
+    if contact_point is None:
+        logger.warning("inbound %s message from unknown address on %s", provider, inbound.channel)
+        return None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                creditor_id=contact_point.customer.creditor_id,
+                customer=contact_point.customer,
+                account_id=last_outbound.account_id if last_outbound else None,
+                contact_point=contact_point,
+                direction=Direction.INBOUND,
+                channel=inbound.channel,
+                provider=provider,
+                address=address,
+                recipient_role=contact_point.role,
+                body=inbound.body,
+                payload=inbound.payload | {"received_at": inbound.received_at.isoformat()},
+                status=MessageStatus.RECEIVED,
+                provider_message_id=inbound.provider_message_id,
+                initiated_by_customer=True,
+                conversation=True,
+            )
+    except IntegrityError:
+        # The same webhook processed concurrently.
+        return Message.objects.filter(
+            provider=provider, provider_message_id=inbound.provider_message_id
+        ).first()
+    if is_opt_out(inbound.body):
+        opt_out_from_reply(message)
+    return message
+
+
+def _medium_and_address(channel: str, raw: str) -> tuple[str, str]:
+    if channel == Channel.EMAIL:
+        return Medium.EMAIL, raw.strip().lower()
+    if channel == Channel.PUSH:
+        return Medium.PUSH, raw.strip()
+    value = raw.strip()
+    for prefix in ("whatsapp:", "tel:", "sms:"):
+        if value.lower().startswith(prefix):
+            value = value[len(prefix) :]
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return Medium.PHONE, f"+{digits}" if digits else value
+
+
+def _match_sender(medium: str, address: str) -> tuple[ContactPoint | None, Message | None]:
+    last_outbound = (
+        Message.objects.filter(
+            direction=Direction.OUTBOUND, address=address, contact_point__isnull=False
+        )
+        .exclude(status__in=[MessageStatus.QUEUED, MessageStatus.CANCELLED, MessageStatus.BLOCKED])
+        .select_related("contact_point__customer")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last_outbound is not None and last_outbound.contact_point is not None:
+        return last_outbound.contact_point, last_outbound
+    contact_point = (
+        ContactPoint.objects.filter(medium=medium, value=address)
+        .select_related("customer")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return contact_point, None
+
+
+def opt_out_from_reply(message: Message) -> bool:
+    """Withdraw consent for the channel the reply came on, and confirm it once.
+
+    Returns False (and writes nothing) when that channel was already opted out, so a repeated
+    STOP never queues a second confirmation.
+    """
+    contact_point = message.contact_point
+    if contact_point is None:
+        return False
+    with transaction.atomic():
+        # Serialise concurrent STOPs for the same contact point.
+        ContactPoint.objects.select_for_update().filter(id=contact_point.id).first()
+        consent = withdraw_consent(contact_point, channel=message.channel, source=OPT_OUT_SOURCE)
+        if consent is None:
+            return False
+        language = message.customer.language if message.customer else "es"
+        with translation.override(language or "es"):
+            body = gettext(
+                "Done: we will not write to you on this channel any more. If you need anything "
+                "about your account, you can still write to us here."
+            )
+        queue_message(
+            contact_point,
+            channel=message.channel,
+            body=body,
+            account=message.account,
+            payload={"purpose": "transactional", "reply_to": message.id},
+            dedupe_key=f"opt-out-confirmation:{consent.id}",
+            initiated_by_customer=True,
+        )
+    return True
+
+
+def withdraw_consent(contact_point: ContactPoint, *, channel: str, source: str) -> Consent | None:
+    """Record that ``contact_point`` may no longer be contacted on ``channel`` for collections.
+
+    Returns the new consent row, or None when the consent in force is already a withdrawal.
+    """
+    with transaction.atomic():
+        latest = (
+            Consent.objects.filter(
+                contact_point=contact_point, channel=channel, purpose=ConsentPurpose.COLLECTIONS
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+        if latest is not None and not latest.granted:
+            return None
+        return Consent.objects.create(
+            contact_point=contact_point,
+            channel=channel,
+            purpose=ConsentPurpose.COLLECTIONS,
+            granted=False,
+            source=source,
+            at=timezone.now(),
+        )

@@ -1,0 +1,74 @@
+"""Provider callbacks: verify, parse, deduplicate, record. Independent of Django's request.
+
+Each inbound message and each status update is recorded once: its event id (``inbound:<id>``
+or ``status:<id>:<status>``) goes into ``WebhookEvent`` in the same transaction as the write it
+causes, so a provider's retry of the same webhook, or a replay, changes nothing.
+"""
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from recaudo.channels.actions import apply_status_update, record_inbound
+from recaudo.channels.base import InboundMessage, StatusUpdate, WebhookRequest
+from recaudo.channels.models import WebhookEvent
+from recaudo.channels.registry import UnknownProvider, get_provider
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status: int
+    body: str = ""
+    content_type: str = "text/plain"
+    # How many inbound messages and status updates were new (not repeats).
+    recorded: int = 0
+
+
+def process_webhook(kind: str, request: WebhookRequest) -> WebhookResponse:
+    try:
+        provider = get_provider(kind)
+    except UnknownProvider:
+        return WebhookResponse(404, "unknown provider")
+    if not provider.verify(request):
+        logger.warning("webhook for %s with an invalid signature", kind)
+        return WebhookResponse(403, "invalid signature")
+    batch = provider.parse(request)
+    recorded = 0
+    for inbound in batch.inbound:
+        recorded += _once(kind, f"inbound:{inbound.provider_message_id}", inbound)
+    for update in batch.statuses:
+        recorded += _once(kind, f"status:{update.provider_message_id}:{update.status}", update)
+    return WebhookResponse(
+        200, batch.response_body or "", batch.response_content_type, recorded=recorded
+    )
+
+
+class _Unmatched(Exception):
+    pass
+
+
+def _once(kind: str, event_id: str, item: InboundMessage | StatusUpdate) -> bool:
+    payload: dict[str, Any] = {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in asdict(item).items()
+    }
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(provider=kind, event_id=event_id[:200], payload=payload)
+            if isinstance(item, InboundMessage):
+                record_inbound(item, provider=kind)
+            elif apply_status_update(item, provider=kind) is None:
+                # No message with that provider id (yet: the callback may have overtaken the
+                # worker's record). Forget the event so the provider's retry can apply it.
+                raise _Unmatched
+    except _Unmatched:
+        return False
+    except IntegrityError:
+        if WebhookEvent.objects.filter(provider=kind, event_id=event_id[:200]).exists():
+            return False  # already processed
+        raise
+    return True

@@ -1,0 +1,43 @@
+import pytest
+
+from recaudo.channels.optout import is_opt_out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("STOP", True),
+        ("stop", True),
+        (" Stop. ", True),
+        ("BAJA", True),
+        ("baja por favor", True),
+        ("Baja, gracias", True),
+        ("Cancelar", True),
+        ("no me escriban", True),
+        ("No me escriban más, por favor", True),
+        ("Por favor NO ME ESCRIBAN", True),
+        ("no me contacten", True),
+        ("No quiero recibir mensajes", True),
+        ("no quiero recibir más mensajes", True),
+        ("cancelar suscripción", True),
+        ("Quiero cancelar mi suscripción", True),
+        ("dejen de escribirme", True),
+        ("¡Dejen de escribirme!", True),
+        ("Por favor darme de baja", True),
+        ("UNSUBSCRIBE", True),
+        ("Não quero receber", True),
+        # Not opt-outs
+        ("no puedo pagar hasta el viernes", False),
+        ("No, gracias", False),
+        ("no", False),
+        ("necesito la baja de intereses", False),
+        ("¿puedo pagar mañana? no me contestan en la oficina", False),
+        ("quiero cancelar la deuda", False),
+        ("stop loss", False),
+        ("", False),
+        ("👍", False),
+        ("Sí quiero recibir mensajes", False),
+    ],
+)
+def test_opt_out_words(text: str, expected: bool) -> None:
+    assert is_opt_out(text) is expected

@@ -7,6 +7,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recaudo.channels.actions import cancel_queued_messages
 from recaudo.customers.models import Customer
 from recaudo.debts.models import (
     Account,
@@ -66,6 +67,12 @@ def record_payment(
         if payment is None:
             raise
         return payment, False
+    account.refresh_from_db(fields=["balance", "status"])
+    if account.balance <= 0:
+        # Nothing still queued should remind a customer who has just paid in full.
+        cancel_queued_messages(
+            account, reason="the account was paid in full", actor=actor, actor_name=actor_name
+        )
     return Payment.objects.get(creditor=account.creditor, external_reference=reference), True
 
 

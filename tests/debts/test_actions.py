@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.debts.actions import make_promise, place_hold, release_hold
-from recaudo.debts.models import AccountStatus, EventKind, HoldKind, PromiseStatus
+from recaudo.channels.models import Direction, Message, MessageStatus
+from recaudo.debts.actions import make_promise, place_hold, record_payment, release_hold
+from recaudo.debts.models import Account, AccountStatus, EventKind, HoldKind, PromiseStatus
 from tests.factories import make_account
 
 TODAY = dt.date(2026, 12, 1)
@@ -69,3 +70,46 @@ def test_placing_a_hold_twice_keeps_one_and_releasing_it_is_on_the_timeline() ->
     assert hold.released_at is not None
     kinds = list(account.events.order_by("id").values_list("kind", flat=True))
     assert kinds == [EventKind.HOLD_PLACED, EventKind.HOLD_RELEASED]
+
+
+@pytest.mark.django_db
+def test_a_payment_that_settles_the_account_cancels_what_is_queued_for_it() -> None:
+    account = make_account(balance=Decimal("100000"), balance_as_of=dt.date(2026, 11, 1))
+    queued = make_message(account)
+    partial = make_message(make_account(customer=account.customer))
+
+    record_payment(
+        account,
+        amount=Decimal("40000"),
+        paid_at=dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC),
+        reference="P-1",
+        actor="api",
+    )
+    queued.refresh_from_db()
+    assert queued.status == MessageStatus.QUEUED
+
+    record_payment(
+        account,
+        amount=Decimal("60000"),
+        paid_at=dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC),
+        reference="P-2",
+        actor="api",
+    )
+
+    queued.refresh_from_db()
+    partial.refresh_from_db()
+    assert queued.status == MessageStatus.CANCELLED
+    assert partial.status == MessageStatus.QUEUED
+    assert account.events.filter(kind=EventKind.MESSAGES_CANCELLED).count() == 1
+
+
+def make_message(account: Account) -> Message:
+    return Message.objects.create(
+        creditor=account.creditor,
+        customer=account.customer,
+        account=account,
+        direction=Direction.OUTBOUND,
+        channel="sms",
+        address="+573001234567",
+        status=MessageStatus.QUEUED,
+    )

@@ -160,6 +160,13 @@ def apply_status_update(update: StatusUpdate, *, provider: str) -> Message | Non
 
 
 def _status_fields(message: Message, update: StatusUpdate) -> dict[str, Any]:
+    fields = _status_change(message, update)
+    if update.connected is not None and update.connected != message.connected:
+        fields["connected"] = update.connected
+    return fields
+
+
+def _status_change(message: Message, update: StatusUpdate) -> dict[str, Any]:
     current = message.status
     if current not in STATUS_RANK:
         return {}  # failed, blocked, cancelled: final

@@ -227,3 +227,12 @@ def test_opting_out_again_after_consenting_again_confirms_again() -> None:
     )
     record_inbound(inbound("+573001112233", "BAJA", id="in-2"), provider="fake")
     assert Message.objects.filter(payload__purpose="transactional").count() == 2
+
+
+def test_a_call_that_never_connected_is_recorded_as_not_connected() -> None:
+    message = sent(make_message(channel="voice"))
+
+    update(message, "failed", error="not_connected: busy", connected=False)
+
+    row = Message.objects.get(id=message.id)
+    assert (row.status, row.connected) == (MessageStatus.FAILED, False)

@@ -54,7 +54,10 @@ SPOKEN_CHOICES: dict[str, tuple[str, ...]] = {
 SPEECH_HINTS = "pagar, pago, enlace, asesor, agente, uno, dos"
 
 CONNECTED = "completed"
-NOT_CONNECTED = ("busy", "no-answer", "failed", "canceled")
+# A call that rang and nobody answered was still placed: Reg F counts it as an attempt, so the
+# message stays "sent". Busy lines and failed or cancelled calls never connected.
+UNANSWERED = "no-answer"
+NOT_CONNECTED = ("busy", UNANSWERED, "failed", "canceled")
 
 
 def menu_text() -> str:
@@ -257,7 +260,11 @@ def call_status(fields: dict[str, str]) -> StatusUpdate | None:
         return None
     at = common.received_at(fields)
     if call_status == CONNECTED:
-        return StatusUpdate(provider_message_id=sid, status="delivered", at=at)
+        return StatusUpdate(provider_message_id=sid, status="delivered", at=at, connected=True)
+    if call_status == UNANSWERED:
+        return StatusUpdate(
+            provider_message_id=sid, status="sent", at=at, error=UNANSWERED, connected=True
+        )
     permanent, error = common.status_error(fields.get("ErrorCode", ""), call_status)
     return StatusUpdate(
         provider_message_id=sid,
@@ -265,4 +272,5 @@ def call_status(fields: dict[str, str]) -> StatusUpdate | None:
         at=at,
         error=f"not_connected: {error}",
         permanent=permanent,
+        connected=False,
     )

@@ -227,8 +227,17 @@ def test_completed_call_is_delivered(twilio_settings: object) -> None:
     assert batch.inbound == ()
 
 
-@pytest.mark.parametrize("call_status", ["no-answer", "busy", "failed", "canceled"])
-def test_unanswered_calls_fail_without_blaming_the_number(
+def test_an_unanswered_call_was_placed_and_stays_sent(twilio_settings: object) -> None:
+    batch = TwilioVoiceProvider().parse(
+        webhook("twilio_voice", recorded("call_status_no_answer.txt"))
+    )
+
+    [update] = batch.statuses
+    assert (update.status, update.connected, update.error) == ("sent", True, "no-answer")
+
+
+@pytest.mark.parametrize("call_status", ["busy", "failed", "canceled"])
+def test_calls_that_never_connected_fail_without_blaming_the_number(
     twilio_settings: object, call_status: str
 ) -> None:
     body = recorded("call_status_no_answer.txt").replace(
@@ -240,6 +249,7 @@ def test_unanswered_calls_fail_without_blaming_the_number(
     [update] = batch.statuses
     assert update.status == "failed"
     assert update.permanent is False
+    assert update.connected is False
     assert update.error == f"not_connected: {call_status}"
 
 

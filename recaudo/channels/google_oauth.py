@@ -9,6 +9,7 @@ at a loopback server).
 
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -111,3 +112,13 @@ def forget_tokens() -> None:
     """Drop every cached token (tests; a rotated key)."""
     with _lock:
         _credentials.clear()
+
+
+def missing_settings(config: Mapping[str, str], variables: Mapping[str, str]) -> list[str]:
+    """The environment variables (``variables``: settings key -> variable) left unset, and the
+    service-account file's when it names no file."""
+    missing = [variable for key, variable in variables.items() if not config.get(key)]
+    account_file = config.get("service_account_file")
+    if account_file and not Path(account_file).is_file():
+        missing.append(variables["service_account_file"])
+    return missing

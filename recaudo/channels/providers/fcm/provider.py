@@ -1,12 +1,11 @@
 """The FCM provider (kind ``fcm``, channel ``push``): the contact point is the device token."""
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
 
 from recaudo.channels.base import OutboundMessage, Provider, ProviderError, SendResult
-from recaudo.channels.google_oauth import access_token
+from recaudo.channels.google_oauth import access_token, missing_settings
 from recaudo.channels.http_errors import CODE_CONFIGURATION, transport_errors
 from recaudo.channels.providers.fcm.errors import PROVIDER, error_for_fcm_response
 from recaudo.lib import http
@@ -45,12 +44,7 @@ class FcmProvider(Provider):
 
     @classmethod
     def missing_settings(cls) -> list[str]:
-        config = _config()
-        missing = [variable for key, variable in SETTING_VARIABLES.items() if not config.get(key)]
-        account_file = config.get("service_account_file")
-        if account_file and not Path(account_file).is_file():
-            missing.append(SETTING_VARIABLES["service_account_file"])
-        return missing
+        return missing_settings(_config(), SETTING_VARIABLES)
 
     def send(self, message: OutboundMessage) -> SendResult:
         config = _config()

@@ -1,7 +1,6 @@
 """The RBM provider (kind ``rcs_google``, channel ``rcs``)."""
 
 import uuid
-from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -17,7 +16,7 @@ from recaudo.channels.base import (
     WebhookBatch,
     WebhookRequest,
 )
-from recaudo.channels.google_oauth import access_token
+from recaudo.channels.google_oauth import access_token, missing_settings
 from recaudo.channels.http_errors import CODE_CONFIGURATION, error_for_response, transport_errors
 from recaudo.channels.providers.rcs_google import messages, webhooks
 from recaudo.lib import http
@@ -96,12 +95,7 @@ class RbmProvider(Provider):
 
     @classmethod
     def missing_settings(cls) -> list[str]:
-        config = _config()
-        missing = [variable for key, variable in SETTING_VARIABLES.items() if not config.get(key)]
-        account_file = config.get("service_account_file")
-        if account_file and not Path(account_file).is_file():
-            missing.append(SETTING_VARIABLES["service_account_file"])
-        return missing
+        return missing_settings(_config(), SETTING_VARIABLES)
 
     def send(self, message: OutboundMessage) -> SendResult:
         config = _config()

@@ -84,7 +84,16 @@ class Rendered(Protocol):
 
 PolicyCheck = Callable[[Message, datetime], Decision]
 Render = Callable[[Message, date], Rendered]
+# The content check on the rendered text: the reasons it may not be sent (empty: it may).
+ContentCheck = Callable[[Message, Rendered], list[str]]
 ProviderLookup = Callable[[str], Provider]
+CONTENT_SOURCE = "Content check before sending (docs/templates.md)"
+
+
+class ContentRefused(Exception):
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
 
 
 def contact_policy_check(message: Message, at: datetime) -> Decision:
@@ -128,6 +137,14 @@ def render_template(message: Message, as_of: date) -> Rendered:
 
     rendered: Rendered = render_for_message(message, as_of=as_of)
     return rendered
+
+
+def content_check(message: Message, rendered: Rendered) -> list[str]:
+    """The template content check on the text about to go out (compliance.md §2.10: checked
+    on the rendered message, not only when the template was approved)."""
+    from recaudo.strategies.templating import check_rendered
+
+    return [str(finding) for finding in check_rendered(message, rendered)]  # type: ignore[arg-type]
 
 
 def due(now: datetime) -> Q:
@@ -197,6 +214,7 @@ class Sender:
     # None: the contact policy (``batch_policy``) and the template renderer.
     policy_check: PolicyCheck | None = None
     render: Render | None = None
+    check_content: ContentCheck = content_check
     provider_lookup: ProviderLookup = get_provider
     clock: Callable[[], datetime] = timezone.now
     should_stop: Callable[[], bool] = _never_stop
@@ -257,6 +275,15 @@ class Sender:
             return self._refused(message, decision, now)
         try:
             outbound, stored = self._outbound(message, now)
+        except ContentRefused as refused:
+            return self._finish(
+                message,
+                "blocked",
+                status=MessageStatus.BLOCKED,
+                policy_rule="content",
+                policy_source=CONTENT_SOURCE,
+                policy_reasons=refused.reasons,
+            )
         except Exception as error:
             logger.exception("message %s could not be rendered", message.id)
             return self._finish(
@@ -309,6 +336,9 @@ class Sender:
         if message.template_id is not None:
             as_of = now.astimezone(ZoneInfo(message.creditor.timezone)).date()
             rendered = (self.render or render_template)(message, as_of)
+            refusals = self.check_content(message, rendered)
+            if refusals:
+                raise ContentRefused(refusals)
             subject, body = rendered.subject, rendered.body
             payload = payload | dict(rendered.payload or {})
             if rendered.html:

@@ -27,6 +27,7 @@ def sender(provider: RecordingProvider | None = None, **overrides: Any) -> Sende
     defaults: dict[str, Any] = {
         "worker_id": "w1",
         "policy_check": allow,
+        "check_content": lambda message, rendered: [],
         "provider_lookup": lambda kind: chosen,
         "clock": lambda: NOW,
     }
@@ -311,6 +312,30 @@ def test_a_templated_message_is_rendered_right_before_sending() -> None:
     assert provider.sent[0].body == "Debe $ 100.000"
     assert provider.sent[0].payload == {"link": "https://p"}
     assert reloaded(message).body == "Debe $ 100.000"
+
+
+def test_a_rendered_text_that_fails_the_content_check_is_blocked_not_sent() -> None:
+    from recaudo.channels.sender import content_check
+    from recaudo.strategies.models import Template
+
+    message = make_message(body="")
+    template = Template.objects.create(
+        creditor=message.creditor,
+        code="threat",
+        name="Threat",
+        channel="sms",
+        body="{{ first_name }}, pague hoy o iniciaremos un embargo.",
+    )
+    Message.objects.filter(id=message.id).update(template=template)
+    provider = RecordingProvider()
+
+    outcome = sender(provider, check_content=content_check).run_batch(10)
+
+    assert outcome["blocked"] == 1
+    assert provider.sent == []
+    row = reloaded(message)
+    assert (row.status, row.policy_rule) == (MessageStatus.BLOCKED, "content")
+    assert any("embargo" in reason.lower() for reason in row.policy_reasons)
 
 
 def test_a_render_error_fails_the_message() -> None:

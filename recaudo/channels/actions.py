@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -24,6 +25,9 @@ from recaudo.customers.models import (
     Medium,
 )
 from recaudo.debts.models import Account, AccountEvent, EventKind
+from recaudo.staff.actions import open_task
+from recaudo.staff.models import TaskKind
+from recaudo.strategies.queries import latest_approved
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +236,8 @@ def record_inbound(inbound: InboundMessage, *, provider: str) -> Message | None:
         ).first()
     if is_opt_out(inbound.body):
         opt_out_from_reply(message)
+    elif message.channel == Channel.VOICE:
+        act_on_voice_choice(message)
     return message
 
 
@@ -325,3 +331,55 @@ def withdraw_consent(contact_point: ContactPoint, *, channel: str, source: str) 
             source=source,
             at=timezone.now(),
         )
+
+
+# The template of the SMS that carries a payment link (see strategies/default_templates.py).
+PAYMENT_LINK_TEMPLATE = "payment-link"
+
+
+def act_on_voice_choice(message: Message) -> None:
+    """What the person chose after an outbound call (a key or a word, parsed by the voice
+    provider into ``payload["choice"]``): a payment link by SMS, or an adviser. A payment link
+    with no approved SMS template, or no account to link to, goes to an adviser instead."""
+    choice = message.payload.get("choice")
+    if choice not in ("payment_link", "adviser") or message.customer is None:
+        return
+    account = _account_of_call(message)
+    if choice == "payment_link" and _queue_payment_link(message, account):
+        return
+    language = message.customer.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        reason = (
+            gettext("Asked for a payment link during a call; no SMS could be prepared.")
+            if choice == "payment_link"
+            else gettext("Asked to talk to an adviser during a call.")
+        )
+    open_task(
+        message.customer,
+        kind=TaskKind.HANDOFF,
+        reason=reason,
+        account=account,
+        dedupe_key=f"voice-choice:{message.id}",
+    )
+
+
+def _account_of_call(message: Message) -> Account | None:
+    call_id = message.payload.get("message_id")
+    call = Message.objects.filter(id=call_id).select_related("account").first() if call_id else None
+    return call.account if call is not None and call.account is not None else message.account
+
+
+def _queue_payment_link(message: Message, account: Account | None) -> bool:
+    template = latest_approved(message.creditor, PAYMENT_LINK_TEMPLATE, Channel.SMS)
+    if template is None or account is None or message.contact_point is None:
+        return False
+    queue_message(
+        message.contact_point,
+        channel=Channel.SMS,
+        account=account,
+        template_id=template.id,
+        payload={"purpose": "reply", "reply_to": message.id},
+        dedupe_key=f"voice-payment-link:{message.id}",
+        initiated_by_customer=True,
+    )
+    return True

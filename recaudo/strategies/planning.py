@@ -14,7 +14,6 @@ write the messages and tasks in bulk, in one transaction per creditor.
 
 import datetime as dt
 import json
-import math
 import multiprocessing
 import time
 import zoneinfo
@@ -34,6 +33,7 @@ from recaudo.debts.models import Account, Creditor
 from recaudo.policy.types import ContactRequest, Decision, Interaction
 from recaudo.portfolio.io.bulk import bulk_cache, insert_frame, is_postgresql, read_frame
 from recaudo.portfolio.io.refresh import _creditor_currencies, _minor_units_sql, end_of_day_utc
+from recaudo.staff.priority import task_priority
 from recaudo.strategies import planner
 from recaudo.strategies.models import Experiment, Step, Strategy, Template, TemplateStatus
 
@@ -60,13 +60,6 @@ SKIP_NO_TEMPLATE = "no approved template"
 SKIP_ALREADY_PLANNED = "already planned"
 
 TASK_KINDS = {"call_task": "call", "handoff": "handoff"}
-STAGE_PRIORITY = {
-    "legal_handoff": 4,
-    "pre_legal": 3,
-    "administrative": 2,
-    "preventive": 1,
-    "current": 0,
-}
 MEDIUM_BY_CHANNEL = {
     channel: medium for medium, channels in CHANNELS_BY_MEDIUM.items() for channel in channels
 }
@@ -539,16 +532,6 @@ def _valid_zone(name: str) -> bool:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True
-
-
-def task_priority(stage: str, balance_minor: int | None, score: float | None) -> int:
-    """Higher first: stage, then the balance's order of magnitude, then a lower score."""
-    magnitude = math.log10(max(balance_minor or 0, 0) + 1)
-    return (
-        STAGE_PRIORITY.get(stage, 0) * 100_000
-        + int(magnitude * 1_000)
-        + int((1 - (score if score is not None else 0.5)) * 100)
-    )
 
 
 # The policy -----------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from recaudo.channels.base import InboundMessage, StatusUpdate
 from recaudo.channels.models import Direction, Message, MessageStatus
 from recaudo.customers.models import Consent, ContactPointStatus
 from recaudo.debts.models import AccountEvent, EventKind
+from recaudo.staff.models import Task
+from recaudo.strategies.actions import install_default_templates
 from tests.channels.helpers import NOW, make_message
 from tests.factories import make_account, make_contact_point, make_creditor, make_customer
 
@@ -236,3 +238,40 @@ def test_a_call_that_never_connected_is_recorded_as_not_connected() -> None:
 
     row = Message.objects.get(id=message.id)
     assert (row.status, row.connected) == (MessageStatus.FAILED, False)
+
+
+# What a caller chooses after an outbound call
+
+
+def voice_choice(choice: str, call: Message, id: str = "CA-gather-1") -> InboundMessage:
+    payload = {"digits": "1", "choice": choice, "message_id": call.id}
+    return InboundMessage(id, "voice", call.address, "", "", NOW, payload)
+
+
+def test_a_caller_who_asks_for_a_payment_link_gets_it_by_sms_once() -> None:
+    account = make_account()
+    install_default_templates(account.creditor)
+    point = make_contact_point(account.customer, value="+573001112233")
+    call = sent(make_message(point, account=account, channel="voice"))
+
+    record_inbound(voice_choice("payment_link", call), provider="twilio_voice")
+    record_inbound(voice_choice("payment_link", call), provider="twilio_voice")
+
+    [link] = Message.objects.filter(direction=Direction.OUTBOUND, channel="sms")
+    assert (link.account, link.contact_point, link.status) == (account, point, "queued")
+    assert link.template is not None and link.template.code == "payment-link"
+    assert link.initiated_by_customer and link.payload["purpose"] == "reply"
+    assert not Task.objects.exists()
+
+
+def test_a_caller_who_asks_for_an_adviser_is_handed_to_the_agents_queue() -> None:
+    account = make_account()
+    point = make_contact_point(account.customer, value="+573001112233")
+    call = sent(make_message(point, account=account, channel="voice"))
+
+    record_inbound(voice_choice("adviser", call), provider="twilio_voice")
+
+    [task] = Task.objects.all()
+    assert (task.kind, task.customer, task.account) == ("handoff", account.customer, account)
+    assert "asesor" in task.reason
+    assert not Message.objects.filter(direction=Direction.OUTBOUND, channel="sms").exists()

@@ -45,8 +45,9 @@ class RecipientRole(models.TextChoices):
 
 
 class Message(models.Model):
+    # No index of its own: message_creditor_log starts with it.
     creditor = models.ForeignKey(
-        "debts.Creditor", on_delete=models.PROTECT, related_name="messages"
+        "debts.Creditor", on_delete=models.PROTECT, related_name="messages", db_index=False
     )
     # Empty for an inbound message from an address we do not know.
     customer = models.ForeignKey(
@@ -153,6 +154,10 @@ class Message(models.Model):
             models.Index(fields=["status", "send_after"], name="message_due"),
             models.Index(fields=["customer", "created_at"], name="message_customer"),
             models.Index(fields=["account", "created_at"], name="message_account"),
+            # The planner's "last step" and "last reply" reads over a creditor's recent log.
+            models.Index(
+                fields=["creditor", "direction", "created_at"], name="message_creditor_log"
+            ),
         ]
 
     def __str__(self) -> str:

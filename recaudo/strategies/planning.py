@@ -779,6 +779,7 @@ def plan_creditor(
     load_policy_inputs: PolicyLoader,
     grace_days: int = planner.DEFAULT_GRACE_DAYS,
     workers: int = 1,
+    not_before: dt.datetime | None = None,
 ) -> None:
     with bulk_cache(), transaction.atomic():
         started = time.perf_counter()
@@ -799,6 +800,13 @@ def plan_creditor(
             customers = load_customers(table)
             contact_points = load_contact_points(table)
         proposals = first_moments(proposals, customers, as_of)
+        if not_before is not None:
+            # Planned later in the day: nothing is due before now.
+            proposals = proposals.with_columns(
+                at=pl.max_horizontal(
+                    "at", pl.lit(not_before.astimezone(dt.UTC), pl.Datetime("us", "UTC"))
+                )
+            )
         is_task = pl.col("action").is_in(list(TASK_KINDS))
         messages, left_out = choose_channels(
             proposals.filter(~is_task), customers, contact_points, load_templates(creditor)
@@ -850,10 +858,12 @@ def plan(
     load_policy_inputs: PolicyLoader = real_policy_loader,
     grace_days: int = planner.DEFAULT_GRACE_DAYS,
     workers: int = 1,
+    not_before: dt.datetime | None = None,
 ) -> PlanReport:
     """Plan ``as_of`` for ``creditor`` (or every creditor in turn) and write the outcome.
 
-    ``workers`` > 1 asks the contact policy from that many processes (large plans only)."""
+    ``workers`` > 1 asks the contact policy from that many processes (large plans only).
+    ``not_before`` (the commands pass now) keeps every message from being due earlier."""
     report = PlanReport(as_of=as_of)
     creditors = [creditor] if creditor is not None else list(Creditor.objects.order_by("slug"))
     for each in creditors:
@@ -865,6 +875,7 @@ def plan(
             load_policy_inputs=load_policy_inputs,
             grace_days=grace_days,
             workers=workers,
+            not_before=not_before,
         )
     return report
 

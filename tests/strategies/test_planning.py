@@ -86,6 +86,24 @@ def test_a_preferred_hour_outside_the_law_moves_to_the_next_allowed_time(
     assert local(message.send_after) == dt.datetime(2026, 3, 10, 7, 0, tzinfo=BOGOTA)
 
 
+def test_planned_late_in_the_day_nothing_is_due_before_now(
+    creditor: Creditor, stand_in: StandInPolicy
+) -> None:
+    account = past_due_account(creditor, 3)
+    evening = dt.datetime(2026, 3, 10, 20, 30, tzinfo=BOGOTA)
+
+    planning.plan(
+        as_of=AS_OF,
+        creditor=creditor,
+        policy=stand_in_decide,
+        load_policy_inputs=stand_in,
+        not_before=evening,
+    )
+
+    message = Message.objects.get(account=account)
+    assert local(message.send_after) == dt.datetime(2026, 3, 11, 7, 0, tzinfo=BOGOTA)
+
+
 def test_on_a_sunday_the_message_waits_for_monday(
     creditor: Creditor, stand_in: StandInPolicy
 ) -> None:

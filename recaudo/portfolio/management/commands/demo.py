@@ -183,7 +183,7 @@ class Command(BaseCommand):
             for creditor in creditors:
                 install_default_templates(creditor)
                 install_default_strategy(creditor)
-            plan(as_of=today)
+            plan(as_of=today, not_before=timezone.now())
         self.banner(time.perf_counter() - started)
         if not options["no_serve"]:
             call_command("runserver", ADDRESS, "--insecure", "--noreload")

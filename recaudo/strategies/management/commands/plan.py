@@ -7,6 +7,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -72,7 +73,10 @@ class Command(BaseCommand):
         creditors = [creditor] if creditor else list(Creditor.objects.order_by("slug"))
         for each in creditors:
             report = planning.plan(
-                as_of=as_of or today_for(each), creditor=each, workers=options["workers"]
+                as_of=as_of or today_for(each),
+                creditor=each,
+                workers=options["workers"],
+                not_before=timezone.now(),
             )
             self.print_report(report)
         self.stdout.write(

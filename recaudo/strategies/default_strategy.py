@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as translatable
+from django.utils.translation import gettext, gettext_noop
 
 from recaudo.debts.models import Creditor
 from recaudo.strategies.models import Step, StepAction, StepTrigger, Strategy
 
-DEFAULT_STRATEGY_NAME = translatable("Default (CX first)")
+DEFAULT_STRATEGY_NAME = gettext_noop("Default (CX first)")
 DUNNING = {"no_active_promise": True}
 
 
@@ -35,7 +34,7 @@ class DefaultStep:
 DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     DefaultStep(
         10,
-        translatable("Reminder 3 days before the due date"),
+        gettext_noop("Reminder 3 days before the due date"),
         -3,
         StepAction.MESSAGE,
         "whatsapp",
@@ -44,7 +43,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         20,
-        translatable("Due today"),
+        gettext_noop("Due today"),
         0,
         StepAction.MESSAGE,
         "sms",
@@ -53,7 +52,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         30,
-        translatable("Payment link, 3 days late"),
+        gettext_noop("Payment link, 3 days late"),
         3,
         StepAction.MESSAGE,
         "whatsapp",
@@ -62,7 +61,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         40,
-        translatable("Payment plan offer, 10 days late"),
+        gettext_noop("Payment plan offer, 10 days late"),
         10,
         StepAction.MESSAGE,
         "email",
@@ -71,7 +70,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         50,
-        translatable("Voice reminder, 20 days late"),
+        gettext_noop("Voice reminder, 20 days late"),
         20,
         StepAction.MESSAGE,
         "voice",
@@ -80,7 +79,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         60,
-        translatable("Payment link by SMS when there was no reply, 30 days late"),
+        gettext_noop("Payment link by SMS when there was no reply, 30 days late"),
         30,
         StepAction.MESSAGE,
         "sms",
@@ -89,7 +88,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         70,
-        translatable("Payment plan offer, 45 days late"),
+        gettext_noop("Payment plan offer, 45 days late"),
         45,
         StepAction.MESSAGE,
         "whatsapp",
@@ -98,7 +97,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         80,
-        translatable("Hand-off to an adviser past 60 days"),
+        gettext_noop("Hand-off to an adviser past 60 days"),
         61,
         StepAction.HANDOFF,
         stage="pre_legal",
@@ -106,7 +105,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         90,
-        translatable("Adviser call, 75 days late"),
+        gettext_noop("Adviser call, 75 days late"),
         75,
         StepAction.CALL_TASK,
         stage="pre_legal",
@@ -114,7 +113,7 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
     ),
     DefaultStep(
         100,
-        translatable("Pre-legal notice (letter by e-mail), 90 days late"),
+        gettext_noop("Pre-legal notice (letter by e-mail), 90 days late"),
         90,
         StepAction.LETTER,
         "letter",

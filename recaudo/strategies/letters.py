@@ -4,6 +4,7 @@ The built-in fonts cover Latin-1, which is all Spanish needs; anything else (cur
 dashes, the euro sign, emoji) is replaced by its closest Latin-1 form or dropped.
 """
 
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -55,7 +56,7 @@ def build_letter_pdf(
     pdf.ln(4)
     line(date_text)
     pdf.ln(4)
-    line(f"Señor(a) {customer_name}" if customer_name else "Señor(a) cliente")
+    line(_("Dear %(name)s") % {"name": customer_name} if customer_name else _("Dear customer"))
     pdf.ln(4)
     if subject:
         line(subject, size=12, style="B")
@@ -74,7 +75,7 @@ def build_letter_pdf(
         pdf.multi_cell(
             width,
             8,
-            latin1(f"Valor a pagar: {amount}"),
+            latin1(_("Amount to pay: %(amount)s") % {"amount": amount}),
             fill=True,
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -84,7 +85,7 @@ def build_letter_pdf(
         pdf.multi_cell(
             width,
             7,
-            latin1(f"Pague en línea: {link}"),
+            latin1(_("Pay online: %(link)s") % {"link": link}),
             fill=True,
             link=link,
             new_x=XPos.LMARGIN,

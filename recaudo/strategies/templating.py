@@ -20,7 +20,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise as StrOrPromise
 from django.utils.html import escape, urlize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -59,29 +60,33 @@ VARIABLES: dict[str, Any] = {
 VARIABLE_PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _STRAY_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}")
 
-PAYMENT_METHODS: dict[str, str] = {
-    "CO": "PSE, tarjeta, Efecty o corresponsales bancarios",
-    "MX": "SPEI, tarjeta, OXXO o ventanilla bancaria",
-    "CL": "transferencia, Webpay, Servipag o Caja Vecina",
-    "PE": "transferencia, Yape, Plin, agentes o ventanilla bancaria",
-    "EC": "transferencia, tarjeta, Pago Ágil o ventanilla bancaria",
-    "AR": "transferencia, Mercado Pago, Rapipago o Pago Fácil",
-    "BR": "Pix, boleto o tarjeta",
-    "ES": "transferencia, Bizum o tarjeta",
-    "US": "tarjeta, transferencia ACH o en efectivo en puntos autorizados",
+# Customer-facing texts: English msgids, rendered in the template's language.
+PAYMENT_METHODS: dict[str, StrOrPromise] = {
+    "CO": gettext_lazy("PSE, card, Efecty or bank correspondents"),
+    "MX": gettext_lazy("SPEI, card, OXXO or bank branch"),
+    "CL": gettext_lazy("transfer, Webpay, Servipag or Caja Vecina"),
+    "PE": gettext_lazy("transfer, Yape, Plin, agents or bank branch"),
+    "EC": gettext_lazy("transfer, card, Pago Ágil or bank branch"),
+    "AR": gettext_lazy("transfer, Mercado Pago, Rapipago or Pago Fácil"),
+    "BR": gettext_lazy("Pix, boleto or card"),
+    "ES": gettext_lazy("transfer, Bizum or card"),
+    "US": gettext_lazy("card, ACH transfer or cash at authorised points"),
 }
-DEFAULT_PAYMENT_METHODS = "transferencia o tarjeta"
+DEFAULT_PAYMENT_METHODS = gettext_lazy("transfer or card")
 
-OPT_OUT_TEXT: dict[str, str] = {
-    Channel.SMS: "Responda BAJA para no recibir más mensajes por este medio.",
-    Channel.WHATSAPP: "Responda BAJA para no recibir más mensajes por este medio.",
-    Channel.RCS: "Responda BAJA para no recibir más mensajes por este medio.",
-    Channel.EMAIL: (
-        "Si no desea recibir más correos sobre esta cuenta, responda a este mensaje con la "
-        "palabra BAJA."
+_REPLY_STOP = gettext_lazy("Reply BAJA to stop receiving messages on this channel.")
+OPT_OUT_TEXT: dict[str, StrOrPromise] = {
+    Channel.SMS: _REPLY_STOP,
+    Channel.WHATSAPP: _REPLY_STOP,
+    Channel.RCS: _REPLY_STOP,
+    Channel.EMAIL: gettext_lazy(
+        "If you do not want more e-mails about this account, reply to this message with the "
+        "word BAJA."
     ),
-    Channel.PUSH: "Puede desactivar estas notificaciones en la configuración de la aplicación.",
-    Channel.VOICE: "Si prefiere no recibir más llamadas, diga «baja» al final de este mensaje.",
+    Channel.PUSH: gettext_lazy("You can turn these notifications off in the app's settings."),
+    Channel.VOICE: gettext_lazy(
+        "If you would rather not receive more calls, say «baja» at the end of this message."
+    ),
 }
 
 # Channels whose text is HTML-escaped into an HTML part.
@@ -251,11 +256,11 @@ def date_text(day: dt.date | None, locale: str) -> str:
 
 
 def payment_methods_for(country: str) -> str:
-    return PAYMENT_METHODS.get(country.upper()[:2], DEFAULT_PAYMENT_METHODS)
+    return str(PAYMENT_METHODS.get(country.upper()[:2], DEFAULT_PAYMENT_METHODS))
 
 
 def opt_out_text_for(channel: str) -> str:
-    return OPT_OUT_TEXT.get(channel, "")
+    return str(OPT_OUT_TEXT.get(channel, ""))
 
 
 def collector_identity_for(creditor_name: str, *, channel: str, country: str) -> str:
@@ -264,15 +269,16 @@ def collector_identity_for(creditor_name: str, *, channel: str, country: str) ->
     country = country.upper()[:2]
     identity = creditor_name
     if country == "US":
-        identity += (
-            ", cobrador de deudas (debt collector). Este es un intento de cobrar una deuda y "
-            "la información obtenida se usará con ese fin"
+        identity += _(
+            ", a debt collector. This is an attempt to collect a debt and any information "
+            "obtained will be used for that purpose"
         )
     elif country == "MX":
-        identity += f". Los pagos se hacen únicamente a {creditor_name}"
+        identity += _(". Payments are made only to %(creditor)s") % {"creditor": creditor_name}
     contacts: dict[str, str] = {
-        Channel.EMAIL: "Si tiene dudas, responda a este correo.",
-        Channel.LETTER: f"Si tiene dudas, escríbanos a {settings.DEFAULT_FROM_EMAIL}.",
+        Channel.EMAIL: _("If you have questions, reply to this e-mail."),
+        Channel.LETTER: _("If you have questions, write to us at %(email)s.")
+        % {"email": settings.DEFAULT_FROM_EMAIL},
     }
     contact = contacts.get(channel, "")
     return f"{identity}.\n{contact}" if contact else identity
@@ -389,6 +395,28 @@ def render_template(
     as_of: dt.date,
     promise: tuple[Decimal, dt.date] | None = None,
     with_attachments: bool = True,
+) -> RenderedMessage:
+    with translation.override(template.language or settings.LANGUAGE_CODE):
+        return _render(
+            template,
+            creditor=creditor,
+            customer=customer,
+            account=account,
+            as_of=as_of,
+            promise=promise,
+            with_attachments=with_attachments,
+        )
+
+
+def _render(
+    template: Template,
+    *,
+    creditor: Creditor,
+    customer: Customer,
+    account: Account | None,
+    as_of: dt.date,
+    promise: tuple[Decimal, dt.date] | None,
+    with_attachments: bool,
 ) -> RenderedMessage:
     context = build_context(
         needed=used_variables(template),

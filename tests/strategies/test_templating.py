@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import signing
+from django.utils import translation
 
 from recaudo.channels.models import Message
 from recaudo.debts.models import Promise
@@ -104,6 +105,14 @@ def test_sms_text_is_plain_and_kept_in_gsm7() -> None:
         "Responda BAJA para no recibir mas mensajes por este medio."
     )
     assert rendered.payload["link"].startswith("http")
+
+
+def test_the_texts_of_variables_follow_the_templates_language() -> None:
+    account = colombian_account()
+    template = make_template(account.creditor, language="en", body="{{ opt_out_text }}")
+    with translation.override("es"):
+        rendered = render_for_message(message_for(template, account), as_of=AS_OF)
+    assert rendered.body == "Reply BAJA to stop receiving messages on this channel."
 
 
 def test_sms_accents_are_kept_when_the_setting_says_so(settings) -> None:  # type: ignore[no-untyped-def]

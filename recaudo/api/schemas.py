@@ -47,6 +47,9 @@ class CustomerIn(Schema):
     )
     birth_date: Text | None = _field("YYYY-MM-DD (fecha_nacimiento).", example="1985-04-12")
     country: Text | None = _field("ISO 3166 alpha-2; default: the creditor's (pais).")
+    region: Text | None = _field(
+        "ISO 3166-2 subdivision after the country, e.g. SP, MA (departamento_estado)."
+    )
     timezone: Text | None = _field("IANA timezone; default: the creditor's (zona_horaria).")
     language: Text | None = _field("Language for messages; default es (idioma).")
     customer_since: Text | None = _field("YYYY-MM-DD (cliente_desde).")
@@ -73,6 +76,10 @@ class ContactPointIn(Schema):
     )
     name: Text | None = _field("Who answers there, when not the customer (nombre).")
     verified: Flag | None = _field("Whether the creditor verified it (verificado).")
+    authorised_channels: list[Text] | None = _field(
+        'Channels the customer authorised here for collections, e.g. ["whatsapp", "sms"] '
+        "(canales_autorizados); recorded as consents where none is on record yet."
+    )
 
 
 class AccountIn(CustomerIn):

@@ -22,6 +22,8 @@ def _cell(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "|".join(str(item) for item in value)
     return str(value)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from recaudo.customers.models import ContactPoint, Customer
+from recaudo.customers.models import Consent, ContactPoint, Customer
 from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment
 from recaudo.portfolio.importing import import_accounts
 from recaudo.portfolio.io.files import table_source
@@ -138,3 +138,28 @@ def test_a_contact_point_of_an_unknown_customer_is_a_row_error(api: Client) -> N
     assert [(error["row"], error["field"]) for error in response.json()["errors"]] == [
         (1, "customer_id")
     ]
+
+
+def test_authorised_channels_and_region_arrive_as_consents_and_the_customers_region(
+    api: Client,
+) -> None:
+    customers = post(api, "customers", [CUSTOMER | {"region": "dc"}])
+    response = post(
+        api,
+        "contact-points",
+        [
+            {
+                "customer_id": "C-1",
+                "medium": "phone",
+                "value": "3001234567",
+                "authorised_channels": ["whatsapp", "sms"],
+            }
+        ],
+    )
+
+    assert (customers.status_code, response.status_code) == (200, 200), response.json()
+    assert Customer.objects.get().region == "DC"
+    assert set(Consent.objects.filter(granted=True).values_list("channel", flat=True)) == {
+        "whatsapp",
+        "sms",
+    }

@@ -242,9 +242,13 @@ class _Loader:
         since = at - timedelta(days=HISTORY_DAYS)
         messages = (
             Message.objects.filter(customer_id__in=ids)
-            .annotate(happened_at=Coalesce("sent_at", "created_at"))
+            .annotate(happened_at=Coalesce("sent_at", "send_after", "created_at"))
             .filter(
+                # Attempts: what a provider took, what another worker is sending right now,
+                # and calls that never connected (the caps decide which of these they count).
                 Q(direction=Direction.OUTBOUND, status__in=ATTEMPTED_STATUSES)
+                | Q(direction=Direction.OUTBOUND, status=MessageStatus.SENDING)
+                | Q(direction=Direction.OUTBOUND, status=MessageStatus.FAILED, connected=False)
                 | Q(direction=Direction.INBOUND, status=MessageStatus.RECEIVED),
                 happened_at__gte=since,
                 happened_at__lte=at,
@@ -260,6 +264,7 @@ class _Loader:
                 "conversation",
                 "account__external_id",
                 "recipient_role",
+                "initiated_by_customer",
             )
         )
         for message_row in messages:
@@ -272,6 +277,7 @@ class _Loader:
                     conversation=message_row["conversation"],
                     debt_id=message_row["account__external_id"],
                     recipient_role=message_row["recipient_role"],
+                    initiated_by_customer=message_row["initiated_by_customer"],
                     message_id=message_row["id"],
                 )
             )

@@ -8,7 +8,7 @@ creditor's limits, the customer's preferred hours, the frequency caps). The firs
 the decision. A time-based refusal also says when the contact would next be allowed.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from recaudo.policy.i18n import gettext as _
 from recaudo.policy.jurisdictions import get_jurisdiction
@@ -26,6 +26,9 @@ SHORT_HORIZON_DAYS = 2
 
 
 def timed_refusal(ctx: Evaluation, moment: datetime) -> Refusal | None:
+    # In UTC, so "7 days" and "48 hours" before it are elapsed time even across a DST change
+    # (aware arithmetic in a named zone is wall-clock time).
+    moment = moment.astimezone(UTC)
     local_times = [moment.astimezone(zone) for zone in ctx.zones]
     for check in TIMED_CHECKS:
         refusal = check(ctx, moment, local_times)

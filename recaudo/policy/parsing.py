@@ -47,6 +47,7 @@ HISTORY_FIELDS = (
     "conversation",
     "debt_id",
     "recipient_role",
+    "initiated_by_customer",
 )
 LIMIT_FIELDS = (
     "max_per_day",
@@ -184,6 +185,9 @@ def parse_interaction(value: Any, field: str) -> Interaction:
         debt_id=_optional_text(data.get("debt_id"), f"{field}.debt_id"),
         recipient_role=_choice(
             data.get("recipient_role", "debtor"), f"{field}.recipient_role", RECIPIENT_ROLES
+        ),
+        initiated_by_customer=_bool(
+            data.get("initiated_by_customer", False), f"{field}.initiated_by_customer"
         ),
     )
 

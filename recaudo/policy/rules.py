@@ -7,7 +7,7 @@ so ``decide`` can search forward for the next instant every one of them allows.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -210,7 +210,7 @@ PERMANENT_CHECKS: tuple[PermanentCheck, ...] = (
 
 
 def _counts(cap_counts: str, event: Interaction) -> bool:
-    outbound = event.direction == OUTBOUND
+    outbound = event.direction == OUTBOUND and not event.initiated_by_customer
     if cap_counts == ATTEMPTS:
         return outbound
     if cap_counts == CONNECTED:
@@ -246,7 +246,7 @@ class Evaluation:
         # Events about this person (each recipient has their own counters), oldest first. No
         # rule looks back more than 7 days (a local day more for day-based ones), and the search
         # for the next allowed time only goes forward.
-        since = request.at - LOOKBACK
+        since = request.at.astimezone(UTC) - LOOKBACK
         role = request.recipient_role
         person = [
             event

@@ -25,6 +25,9 @@ class Interaction:
     conversation: bool = False
     debt_id: str | None = None
     recipient_role: str = "debtor"
+    # An outbound answer to something the customer asked (a reply, a receipt, the opt-out
+    # confirmation): not a collector's attempt for any cap (compliance.md §2.6).
+    initiated_by_customer: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ CO_CASES = [
     ),
     ("an SMS yesterday", [event("CO", "2026-03-08 18:00")], "sms", True, "CO.allowed"),
     (
+        "our answer to the customer this morning is not an attempt",
+        [event("CO", f"{MONDAY} 08:00", "whatsapp", initiated_by_customer=True)],
+        "sms",
+        True,
+        "CO.allowed",
+    ),
+    (
         "the customer wrote this morning (inbound never counts)",
         [event("CO", f"{MONDAY} 08:00", direction=INBOUND)],
         "sms",
@@ -111,6 +118,15 @@ CL_CASES = [
         [event("CL", f"{MONDAY} 10:00")],
         f"{WEDNESDAY} 09:00",
         "email",
+        False,
+        "CL.other_media_48h",
+    ),
+    (
+        # Clocks go forward on Sunday 6 September: 48 h by the wall clock is 47.5 h elapsed.
+        "47.5 hours after an SMS, across the change to summer time",
+        [event("CL", "2026-09-05 10:00")],
+        "2026-09-07 10:30",
+        "sms",
         False,
         "CL.other_media_48h",
     ),

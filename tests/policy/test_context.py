@@ -164,6 +164,16 @@ def test_history_from_the_message_log() -> None:
     make_message(customer, status="failed")  # not an attempt
     make_message(customer, status="delivered", sent_at=AT - dt.timedelta(days=40))  # too old
     make_message(customer, status="read", recipient_role="guarantor")
+    # Another worker is sending it now; a call that never connected; our answer to the customer.
+    make_message(
+        customer,
+        status="sending",
+        sent_at=None,
+        send_after=AT - dt.timedelta(minutes=1),
+        channel="email",
+    )
+    make_message(customer, status="failed", channel="rcs", connected=False)
+    make_message(customer, channel="push", initiated_by_customer=True)
     history = load_policy_inputs([customer.pk], at=AT)[customer.pk].history
     plain = sorted(
         (
@@ -174,11 +184,15 @@ def test_history_from_the_message_log() -> None:
     )
     assert [(e.direction, e.channel, e.recipient_role, e.debt_id) for e in plain] == [
         ("inbound", "whatsapp", "debtor", None),
+        ("outbound", "email", "debtor", None),
+        ("outbound", "push", "debtor", None),
+        ("outbound", "rcs", "debtor", None),
         ("outbound", "sms", "guarantor", None),
         ("outbound", "voice", "debtor", "DEBT-1"),
     ]
-    assert not plain[2].connected
+    assert not plain[5].connected and not plain[3].connected
     assert plain[0].conversation
+    assert [e.initiated_by_customer for e in plain] == [False, False, True, False, False, False]
 
 
 def test_an_active_promise_pauses_dunning_until_the_end_of_its_day() -> None:

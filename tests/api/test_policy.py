@@ -25,10 +25,12 @@ def test_a_decision(api: Client) -> None:
     assert response.json() == {
         "allowed": False,
         "rule": "CL.other_media_48h",
-        "source": response.json()["source"],
+        "source": "Ley 19.496 art. 37 (at least two days apart; 48 hours: engine default)",
         "reasons": response.json()["reasons"],
         "next_allowed_at": "2026-03-11T10:00:00-03:00",
     }
+    [reason] = response.json()["reasons"]
+    assert "2026-03-09" in reason
     allowed = post(api, CL_SMS | {"at": "2026-03-11T10:00:00-03:00"}).json()
     assert allowed["allowed"] is True
 

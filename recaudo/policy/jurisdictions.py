@@ -558,7 +558,9 @@ def jurisdiction_code(country: str, region: str = "") -> str:
     if region and candidate in JURISDICTIONS:
         return candidate
     if country == "BR":
-        return "BR-SP"  # the strictest state window we model; verify state by state
+        # Rio's window (business days 09:00-19:00) lies inside São Paulo's on every day: the
+        # conservative choice for a state not modelled yet.
+        return "BR-RJ"
     return country
 
 

@@ -63,6 +63,8 @@ def hold(customer: Customer, kind: str, account: Account | None = None, **fields
         ("CO", "", "America/Bogota", "CO"),
         ("BR", "SP", "America/Sao_Paulo", "BR-SP"),
         ("BR", "RJ", "America/Sao_Paulo", "BR-RJ"),
+        ("BR", "", "America/Sao_Paulo", "BR-RJ"),
+        ("BR", "MG", "America/Sao_Paulo", "BR-RJ"),
         ("US", "MA", "America/New_York", "US-MA"),
         ("US", "NY", "America/New_York", "US"),
         ("ES", "", "Europe/Madrid", "ES"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from recaudo.channels.actions import cancel_queued_messages
 from recaudo.customers.models import Customer
 from recaudo.debts.models import (
+    TERMINAL_STATUSES,
     Account,
     AccountEvent,
     AccountStatus,
@@ -61,18 +62,21 @@ def record_payment(
     try:
         with transaction.atomic():
             write_payments(row, writer, Counts())
+            account.refresh_from_db(fields=["balance", "status"])
+            if account.balance <= 0:
+                # Nothing still queued should remind a customer who has just paid in full.
+                cancel_queued_messages(
+                    account,
+                    reason="the account was paid in full",
+                    actor=actor,
+                    actor_name=actor_name,
+                )
     except IntegrityError:
         # Another process recorded the same reference in the meantime.
         payment = _payment_with_reference(account, reference)
         if payment is None:
             raise
         return payment, False
-    account.refresh_from_db(fields=["balance", "status"])
-    if account.balance <= 0:
-        # Nothing still queued should remind a customer who has just paid in full.
-        cancel_queued_messages(
-            account, reason="the account was paid in full", actor=actor, actor_name=actor_name
-        )
     return Payment.objects.get(creditor=account.creditor, external_reference=reference), True
 
 
@@ -80,6 +84,9 @@ def _payment_with_reference(account: Account, reference: str) -> Payment | None:
     return Payment.objects.filter(
         creditor_id=account.creditor_id, external_reference=reference
     ).first()
+
+
+STATUSES_WITHOUT_PROMISES = TERMINAL_STATUSES | {AccountStatus.DISPUTE, AccountStatus.LEGAL}
 
 
 def make_promise(
@@ -100,6 +107,11 @@ def make_promise(
         raise ValueError(f"the promised date {promised_date} is before {today}")
     now = timezone.now()
     with transaction.atomic():
+        # Locked so two promises made at once leave one active.
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        if account.status in STATUSES_WITHOUT_PROMISES:
+            # A promise must not lift a dispute or a lawsuit, nor reopen a closed account.
+            raise ValueError(f"an account in status {account.status} takes no promise")
         account.promises.filter(status=PromiseStatus.ACTIVE).update(status=PromiseStatus.CANCELLED)
         promise = Promise.objects.create(
             account=account,
@@ -136,6 +148,8 @@ def place_hold(
     """
     now = timezone.now()
     with transaction.atomic():
+        # Locked so a double click places one hold.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
         open_hold = Hold.objects.filter(
             customer=customer, account=account, kind=kind, released_at__isnull=True
         ).first()

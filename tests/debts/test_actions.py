@@ -113,3 +113,20 @@ def make_message(account: Account) -> Message:
         address="+573001234567",
         status=MessageStatus.QUEUED,
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [AccountStatus.DISPUTE, AccountStatus.LEGAL, AccountStatus.PAID])
+def test_a_promise_never_lifts_a_dispute_or_a_lawsuit_nor_reopens_an_account(status: str) -> None:
+    account = make_account(status=status)
+    with pytest.raises(ValueError):
+        make_promise(
+            account,
+            amount=Decimal("1000"),
+            promised_date=dt.date(2026, 12, 5),
+            today=TODAY,
+            actor="customer",
+        )
+    account.refresh_from_db()
+    assert account.status == status
+    assert not account.promises.exists()

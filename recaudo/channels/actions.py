@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from recaudo.channels.base import InboundMessage, StatusUpdate
 from recaudo.channels.models import Direction, Message, MessageStatus
-from recaudo.channels.optout import is_opt_out
+from recaudo.channels.optout import opted_out_channel
 from recaudo.customers.models import (
     Channel,
     Consent,
@@ -234,8 +234,9 @@ def record_inbound(inbound: InboundMessage, *, provider: str) -> Message | None:
         return Message.objects.filter(
             provider=provider, provider_message_id=inbound.provider_message_id
         ).first()
-    if is_opt_out(inbound.body):
-        opt_out_from_reply(message)
+    stop = opted_out_channel(inbound.body, inbound.channel)
+    if stop is not None:
+        opt_out_from_reply(message, channel=stop)
     elif message.channel == Channel.VOICE:
         act_on_voice_choice(message)
     return message
@@ -275,26 +276,53 @@ def _match_sender(medium: str, address: str) -> tuple[ContactPoint | None, Messa
     return contact_point, None
 
 
-def opt_out_from_reply(message: Message) -> bool:
-    """Withdraw consent for the channel the reply came on, and confirm it once.
+def opt_out_from_reply(message: Message, *, channel: str) -> bool:
+    """Withdraw consent for ``channel`` on the address the reply came from, and confirm it once.
 
-    Returns False (and writes nothing) when that channel was already opted out, so a repeated
-    STOP never queues a second confirmation.
+    Every contact point of the creditor with that address loses the channel (an opt-out is per
+    address, whoever else has the number on file). Returns False, and writes nothing, when that
+    channel was already opted out, so a repeated STOP never queues a second confirmation.
     """
     contact_point = message.contact_point
     if contact_point is None:
         return False
     with transaction.atomic():
-        # Serialise concurrent STOPs for the same contact point.
-        ContactPoint.objects.select_for_update().filter(id=contact_point.id).first()
-        consent = withdraw_consent(contact_point, channel=message.channel, source=OPT_OUT_SOURCE)
+        same_address = list(
+            # Locked: concurrent STOPs for one address are handled one after the other.
+            ContactPoint.objects.select_for_update()
+            .filter(
+                customer__creditor_id=message.creditor_id,
+                medium=contact_point.medium,
+                value=contact_point.value,
+            )
+            .order_by("id")
+        )
+        withdrawn = [
+            withdraw_consent(point, channel=channel, source=OPT_OUT_SOURCE)
+            for point in same_address
+        ]
+        consent = next(
+            (
+                row
+                for point, row in zip(same_address, withdrawn, strict=True)
+                if point == contact_point
+            ),
+            None,
+        )
         if consent is None:
             return False
         language = message.customer.language if message.customer else "es"
         with translation.override(language or "es"):
-            body = gettext(
-                "Done: we will not write to you on this channel any more. If you need anything "
-                "about your account, you can still write to us here."
+            body = (
+                gettext(
+                    "Done: we will not call you any more. If you need anything about your "
+                    "account, you can still write to us here."
+                )
+                if channel == Channel.VOICE and message.channel != Channel.VOICE
+                else gettext(
+                    "Done: we will not write to you on this channel any more. If you need "
+                    "anything about your account, you can still write to us here."
+                )
             )
         queue_message(
             contact_point,

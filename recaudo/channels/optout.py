@@ -19,7 +19,7 @@ KEYWORDS = frozenset(
         "baja",
         "darme de baja",
         "dar de baja",
-        "cancelar",
+        # Not "cancelar": in Latin America "cancelar" a debt is to pay it ("sí, cancelar").
         "parar",
         "alto",
         "detener",
@@ -48,7 +48,6 @@ PHRASES = (
     "no me contactes",
     "no me contacte",
     "no me vuelvan a contactar",
-    "no me llamen",
     "no me envien mas",
     "no me manden mas",
     "no quiero recibir mensajes",
@@ -65,7 +64,6 @@ PHRASES = (
     "dejen de escribirme",
     "dejen de enviarme",
     "dejen de contactarme",
-    "dejen de llamarme",
     "dejen de molestarme",
     "deja de escribirme",
     "darme de baja",
@@ -74,6 +72,20 @@ PHRASES = (
     "parem de me enviar",
     "pare de me enviar",
 )
+
+# Asking for no more calls, whatever channel the words come on: only calls stop
+# ("no me llamen, mejor escríbanme por aquí").
+CALL_PHRASES = (
+    "no me llamen",
+    "no me llames",
+    "no me llame",
+    "no me vuelvan a llamar",
+    "dejen de llamarme",
+    "deja de llamarme",
+    "no quiero llamadas",
+    "no quiero que me llamen",
+)
+VOICE = "voice"
 
 # Words that may surround a keyword without making it part of a sentence.
 COURTESY = frozenset({"por", "favor", "porfa", "porfavor", "gracias", "ya", "please", "ok", "si"})
@@ -84,6 +96,16 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.findall(r"[a-z0-9]+", without_accents))
+
+
+def opted_out_channel(text: str, channel: str) -> str | None:
+    """The channel this reply, received on ``channel``, asks us to stop using; None if none."""
+    if is_opt_out(text):
+        return channel
+    padded = f" {normalise(text)} "
+    if any(f" {phrase} " in padded for phrase in CALL_PHRASES):
+        return VOICE
+    return None
 
 
 def is_opt_out(text: str) -> bool:

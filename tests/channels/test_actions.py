@@ -275,3 +275,32 @@ def test_a_caller_who_asks_for_an_adviser_is_handed_to_the_agents_queue() -> Non
     assert (task.kind, task.customer, task.account) == ("handoff", account.customer, account)
     assert "asesor" in task.reason
     assert not Message.objects.filter(direction=Direction.OUTBOUND, channel="sms").exists()
+
+
+def test_an_opt_out_covers_every_contact_point_with_that_address() -> None:
+    account = make_account()
+    point = make_contact_point(account.customer, value="+573001112233")
+    guarantor_of_another = make_contact_point(
+        make_customer(account.creditor), value="+573001112233", role="guarantor"
+    )
+    sent(make_message(point, account=account))
+
+    record_inbound(inbound("+573001112233", "BAJA"), provider="fake")
+
+    for each in (point, guarantor_of_another):
+        assert each.consents.get().granted is False
+
+
+def test_asking_for_no_calls_by_sms_stops_calls_only() -> None:
+    account = make_account()
+    point = make_contact_point(account.customer, value="+573001112233")
+    sent(make_message(point, account=account))
+
+    record_inbound(
+        inbound("+573001112233", "No me llamen, mejor escríbanme por aquí"), provider="fake"
+    )
+
+    [withdrawal] = point.consents.all()
+    assert (withdrawal.channel, withdrawal.granted) == ("voice", False)
+    confirmation = Message.objects.get(dedupe_key__startswith="opt-out-confirmation")
+    assert confirmation.channel == "sms" and "volveremos a llamar" in confirmation.body

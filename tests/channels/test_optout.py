@@ -1,6 +1,6 @@
 import pytest
 
-from recaudo.channels.optout import is_opt_out
+from recaudo.channels.optout import is_opt_out, opted_out_channel
 
 
 @pytest.mark.parametrize(
@@ -12,7 +12,6 @@ from recaudo.channels.optout import is_opt_out
         ("BAJA", True),
         ("baja por favor", True),
         ("Baja, gracias", True),
-        ("Cancelar", True),
         ("no me escriban", True),
         ("No me escriban más, por favor", True),
         ("Por favor NO ME ESCRIBAN", True),
@@ -37,7 +36,25 @@ from recaudo.channels.optout import is_opt_out
         ("", False),
         ("👍", False),
         ("Sí quiero recibir mensajes", False),
+        # "Cancelar" a debt is to pay it.
+        ("Cancelar", False),
+        ("Sí, cancelar", False),
+        ("ya cancelé", False),
     ],
 )
 def test_opt_out_words(text: str, expected: bool) -> None:
     assert is_opt_out(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "stops"),
+    [
+        ("BAJA", "whatsapp", "whatsapp"),
+        ("No me llamen, mejor escríbanme por aquí", "whatsapp", "voice"),
+        ("dejen de llamarme", "sms", "voice"),
+        ("no me escriban ni me llamen", "sms", "sms"),
+        ("Pago el viernes", "sms", None),
+    ],
+)
+def test_the_channel_a_reply_asks_to_stop(text: str, channel: str, stops: str | None) -> None:
+    assert opted_out_channel(text, channel) == stops

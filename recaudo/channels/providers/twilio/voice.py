@@ -230,7 +230,8 @@ def gather_batch(fields: dict[str, str], query: dict[str, str]) -> WebhookBatch:
     if not outbound:
         customer, ours = ours, customer
     inbound = InboundMessage(
-        provider_message_id=call_sid if attempt == 1 else f"{call_sid}:{attempt}",
+        # Not the CallSid alone: that is the outbound call's own id.
+        provider_message_id=f"{call_sid}:gather:{attempt}",
         channel="voice",
         from_address=customer,
         to_address=ours,

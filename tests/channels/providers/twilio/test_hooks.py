@@ -8,7 +8,10 @@ import pytest
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from tests.channels.providers.twilio.loopback import AUTH_TOKEN, PUBLIC_URL, recorded
+from recaudo.channels.models import Message
+from recaudo.staff.models import Task
+from tests.channels.providers.twilio.loopback import AUTH_TOKEN, CALL_SID, PUBLIC_URL, recorded
+from tests.factories import make_account, make_contact_point
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +55,38 @@ def test_voice_gather_is_answered_with_spoken_twiml(
 
     assert response.status_code == 200
     assert [element.tag for element in ET.fromstring(response.content)] == ["Say", "Hangup"]
+
+
+def test_a_callers_choice_after_our_call_reaches_the_agents_queue(
+    client: Client, twilio_settings: object
+) -> None:
+    account = make_account()
+    point = make_contact_point(account.customer, value="+573001234567")
+    Message.objects.create(
+        creditor=account.creditor,
+        customer=account.customer,
+        account=account,
+        contact_point=point,
+        direction="outbound",
+        channel="voice",
+        address=point.value,
+        status="sent",
+        provider="twilio_voice",
+        provider_message_id=CALL_SID,
+    )
+    body = recorded("voice_gather_digits.txt").replace(b"Digits=1", b"Digits=2")
+    path = "/hooks/twilio_voice/"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        PUBLIC_URL + path, dict(parse_qsl(body.decode(), keep_blank_values=True))
+    )
+
+    response = client.post(
+        path,
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature,
+    )
+
+    assert response.status_code == 200
+    [task] = Task.objects.all()
+    assert (task.kind, task.account) == ("handoff", account)

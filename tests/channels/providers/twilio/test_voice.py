@@ -138,7 +138,7 @@ def test_gather_with_key_1_asks_for_a_payment_link(twilio_settings: object) -> N
     )
 
     [turn] = batch.inbound
-    assert turn.provider_message_id == CALL_SID
+    assert turn.provider_message_id == f"{CALL_SID}:gather:1"
     assert turn.channel == "voice"
     assert (turn.from_address, turn.to_address) == ("+573001234567", "+15005550007")
     assert turn.body == "1"
@@ -191,7 +191,7 @@ def test_an_answer_not_understood_gets_the_menu_once_more(twilio_settings: objec
         webhook("twilio_voice", body, query="message=77&attempt=2")
     )
 
-    assert second.inbound[0].provider_message_id == f"{CALL_SID}:2"
+    assert second.inbound[0].provider_message_id == f"{CALL_SID}:gather:2"
     assert second.response_body is not None
     assert [element.tag for element in ET.fromstring(second.response_body)] == ["Say", "Hangup"]
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from recaudo.channels.actions import mark_contact_point_invalid, withdraw_consent
 from recaudo.channels.base import OutboundMessage, Provider, ProviderError
+from recaudo.channels.http_errors import CODE_CONFIGURATION
 from recaudo.channels.models import Direction, Message, MessageStatus
 from recaudo.channels.queries import last_inbound_at
 from recaudo.channels.registry import get_provider, provider_kind_for
@@ -395,6 +396,8 @@ class Sender:
                 attempts=F("attempts") - 1,
                 error=text[:1000],
             )
+        if error.code == CODE_CONFIGURATION:
+            return self._wait_for_configuration(message, text, now)
         if not error.permanent:
             return self._retry(message, text, now)
         outcome = self._finish(
@@ -411,6 +414,19 @@ class Sender:
             elif error.code == OPTED_OUT:
                 withdraw_consent(message.contact_point, channel=message.channel, source=kind)
         return outcome
+
+    def _wait_for_configuration(self, message: Message, text: str, now: datetime) -> str:
+        """Our credentials or account are wrong: wait, without spending the message's attempts,
+        until the operator fixes them (`recaudo check` names what is missing)."""
+        logger.error("provider configuration: %s", text)
+        return self._finish(
+            message,
+            "waiting_for_configuration",
+            status=MessageStatus.QUEUED,
+            send_after=now + BACKOFF_MAX,
+            attempts=F("attempts") - 1,
+            error=text[:1000],
+        )
 
     def _retry(self, message: Message, text: str, now: datetime) -> str:
         if message.attempts >= MAX_ATTEMPTS:

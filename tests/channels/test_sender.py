@@ -149,6 +149,19 @@ def test_a_transient_error_requeues_with_exponential_backoff() -> None:
     assert reloaded(message).attempts == 3
 
 
+def test_wrong_credentials_never_use_up_a_messages_attempts() -> None:
+    message = make_message()
+    Message.objects.filter(id=message.id).update(attempts=MAX_ATTEMPTS)
+    expired = ProviderError("token expired", code="configuration")
+    provider = RecordingProvider(errors=[expired])
+
+    assert sender(provider).run_batch(10)["waiting_for_configuration"] == 1
+
+    row = reloaded(message)
+    assert (row.status, row.attempts) == (MessageStatus.QUEUED, MAX_ATTEMPTS)
+    assert row.send_after == NOW + dt.timedelta(hours=1)
+
+
 def test_backoff_doubles() -> None:
     assert [backoff(n).total_seconds() / 60 for n in range(1, 6)] == [1, 2, 4, 8, 16]
 

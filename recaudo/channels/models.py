@@ -165,18 +165,31 @@ class Message(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """A provider callback already processed: the same event id is never handled twice."""
+    """A provider callback already received: the same event id is never handled twice.
+
+    A status for a message the worker has not recorded yet (providers report "sent" within
+    milliseconds of the API call) waits here, ``applied`` false, until the worker records the
+    provider's id and applies it.
+    """
 
     provider = models.CharField(_("provider"), max_length=30)
     event_id = models.CharField(_("event id"), max_length=200)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    applied = models.BooleanField(_("applied"), default=True)
 
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["provider", "event_id"],
+                condition=Q(applied=False),
+                name="webhook_event_pending",
+            ),
         ]
 
     def __str__(self) -> str:

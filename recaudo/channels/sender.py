@@ -38,6 +38,7 @@ from recaudo.channels.http_errors import CODE_CONFIGURATION
 from recaudo.channels.models import Direction, Message, MessageStatus
 from recaudo.channels.queries import last_inbound_at
 from recaudo.channels.registry import get_provider, provider_kind_for
+from recaudo.channels.webhooks import apply_pending_statuses
 from recaudo.customers.models import Channel, ContactPointStatus
 from recaudo.debts.models import TERMINAL_STATUSES
 from recaudo.policy.types import Decision
@@ -321,9 +322,13 @@ class Sender:
         try:
             if connection.in_atomic_block:  # tests: keep the outer transaction usable
                 with transaction.atomic():
-                    return self._finish(message, "sent", **fields)
-            # One statement in autocommit: a failure leaves nothing to roll back.
-            return self._finish(message, "sent", **fields)
+                    outcome = self._finish(message, "sent", **fields)
+            else:
+                # One statement in autocommit: a failure leaves nothing to roll back.
+                outcome = self._finish(message, "sent", **fields)
+            if outcome == "sent":
+                apply_pending_statuses(kind, result.provider_message_id)
+            return outcome
         except IntegrityError:
             # Another row already holds this provider id: keep the send, note the clash.
             logger.error("provider id %s already recorded", result.provider_message_id)

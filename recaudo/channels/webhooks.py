@@ -7,6 +7,7 @@ causes, so a provider's retry of the same webhook, or a replay, changes nothing.
 
 import logging
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,14 +42,14 @@ def process_webhook(kind: str, request: WebhookRequest) -> WebhookResponse:
     for inbound in batch.inbound:
         recorded += _once(kind, f"inbound:{inbound.provider_message_id}", inbound)
     for update in batch.statuses:
-        recorded += _once(kind, f"status:{update.provider_message_id}:{update.status}", update)
+        recorded += _once(kind, status_event_id(update.provider_message_id, update.status), update)
     return WebhookResponse(
         200, batch.response_body or "", batch.response_content_type, recorded=recorded
     )
 
 
-class _Unmatched(Exception):
-    pass
+def status_event_id(provider_message_id: str, status: str) -> str:
+    return f"status:{provider_message_id}:{status}"[:200]
 
 
 def _once(kind: str, event_id: str, item: InboundMessage | StatusUpdate) -> bool:
@@ -58,17 +59,41 @@ def _once(kind: str, event_id: str, item: InboundMessage | StatusUpdate) -> bool
     }
     try:
         with transaction.atomic():
-            WebhookEvent.objects.create(provider=kind, event_id=event_id[:200], payload=payload)
+            event = WebhookEvent.objects.create(
+                provider=kind, event_id=event_id[:200], payload=payload
+            )
             if isinstance(item, InboundMessage):
                 record_inbound(item, provider=kind)
             elif apply_status_update(item, provider=kind) is None:
-                # No message with that provider id (yet: the callback may have overtaken the
-                # worker's record). Forget the event so the provider's retry can apply it.
-                raise _Unmatched
-    except _Unmatched:
-        return False
+                # No message with that provider id yet: the callback overtook the worker's
+                # record. It waits; the worker applies it when it records the id.
+                event.applied = False
+                event.save(update_fields=["applied"])
     except IntegrityError:
         if WebhookEvent.objects.filter(provider=kind, event_id=event_id[:200]).exists():
             return False  # already processed
         raise
     return True
+
+
+def apply_pending_statuses(kind: str, provider_message_id: str) -> int:
+    """Apply the statuses that arrived for ``provider_message_id`` before its message recorded
+    it (called by the worker right after recording a send); return how many."""
+    prefix = status_event_id(provider_message_id, "")
+    pending = WebhookEvent.objects.filter(
+        provider=kind, applied=False, event_id__startswith=prefix
+    ).order_by("received_at", "id")
+    applied = 0
+    for event in pending:
+        with transaction.atomic():
+            if not WebhookEvent.objects.filter(id=event.id, applied=False).update(applied=True):
+                continue  # another worker took it
+            apply_status_update(_status_from(event.payload), provider=kind)
+            applied += 1
+    return applied
+
+
+def _status_from(payload: dict[str, Any]) -> StatusUpdate:
+    fields = dict(payload)
+    fields["at"] = datetime.fromisoformat(fields["at"])
+    return StatusUpdate(**fields)

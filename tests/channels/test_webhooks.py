@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 
 import pytest
@@ -7,8 +8,9 @@ from django.urls import reverse
 
 from recaudo.channels.models import Message, MessageStatus, WebhookEvent
 from recaudo.channels.providers import fake
+from recaudo.channels.sender import Sender
 from recaudo.customers.models import Consent, ContactPointStatus
-from tests.channels.helpers import make_message
+from tests.channels.helpers import allow, make_message
 from tests.factories import make_account, make_contact_point
 
 pytestmark = pytest.mark.django_db
@@ -154,11 +156,22 @@ def test_the_admin_list_and_detail_render(client: Client) -> None:
     assert client.get(detail).status_code == 200
 
 
-def test_a_status_for_an_unknown_message_is_not_remembered(client: Client) -> None:
+def test_a_status_that_overtakes_the_workers_record_waits_and_is_applied_after(
+    client: Client,
+) -> None:
+    message = make_message()
     event: dict[str, object] = {
         "type": "status",
-        "message_id": "fake-999999",
+        "message_id": f"fake-{message.id}",
         "status": "delivered",
+        "at": "2026-03-10T15:00:00+00:00",
     }
     assert post(client, [event]).status_code == 200
-    assert not WebhookEvent.objects.exists()
+    assert WebhookEvent.objects.get().applied is False
+
+    Sender(worker_id="w1", policy_check=allow, check_content=lambda m, r: []).run_batch(10)
+
+    row = Message.objects.get(id=message.id)
+    assert row.status == MessageStatus.DELIVERED
+    assert row.delivered_at == dt.datetime(2026, 3, 10, 15, tzinfo=dt.UTC)
+    assert WebhookEvent.objects.get().applied is True

@@ -154,6 +154,8 @@ class Message(models.Model):
             models.Index(fields=["status", "send_after"], name="message_due"),
             models.Index(fields=["customer", "created_at"], name="message_customer"),
             models.Index(fields=["account", "created_at"], name="message_account"),
+            # Who wrote from this address, and when (inbound matching, WhatsApp's window).
+            models.Index(fields=["address", "created_at"], name="message_address"),
             # The planner's "last step" and "last reply" reads over a creditor's recent log.
             models.Index(
                 fields=["creditor", "direction", "created_at"], name="message_creditor_log"

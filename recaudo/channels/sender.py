@@ -183,7 +183,7 @@ def claim_batch(
             claimed_by=worker_id,
             claimed_until=until,
         )
-        .select_related("account", "contact_point", "creditor", "customer")
+        .select_related("account", "contact_point", "creditor", "customer", "template")
         .order_by("id")
     )
 

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "rcs"
 SIGNATURE_HEADER = "X-Goog-Signature"
 EVENT_STATUSES = {"DELIVERED": "delivered", "READ": "read"}
-# Server events: the message expired before delivery; the sender falls back to another channel.
+# Server events: the message expired before delivery (recorded as failed, not permanent).
 EXPIRY_EVENTS = frozenset({"TTL_EXPIRATION_REVOKED", "TTL_EXPIRATION_REVOKE_FAILED"})
 
 

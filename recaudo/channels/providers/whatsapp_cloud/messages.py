@@ -14,7 +14,8 @@ MAX_BUTTONS = 3
 MAX_BUTTON_TITLE_CHARS = 20
 MAX_BUTTON_ID_CHARS = 256
 
-# The code the sender acts on: queue the approved template instead, or give up on free text.
+# Free text outside the 24-hour window with no approved template: a permanent failure (the
+# planner's messages carry their template; a free-text reply that came too late fails).
 CODE_TEMPLATE_REQUIRED = "template_required"
 
 

@@ -1,5 +1,6 @@
 """The collections ledger: creditors, accounts, instalments, payments and the account timeline."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,15 @@ class Creditor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # A bad value would stop the worker and the planner for every customer of the creditor.
+        from recaudo.policy.parsing import PolicyRequestError, parse_creditor_limits
+
+        try:
+            parse_creditor_limits(self.contact_limits, "contact_limits")
+        except PolicyRequestError as error:
+            raise ValidationError({"contact_limits": error.message}) from error
 
 
 class ProductType(models.TextChoices):
@@ -257,7 +267,6 @@ class EventKind(models.TextChoices):
     STAGE_CHANGED = "stage_changed", _("stage changed")
     SEGMENT_CHANGED = "segment_changed", _("segment changed")
     PROMISE_MADE = "promise_made", _("promise to pay made")
-    PROMISE_CHANGED = "promise_changed", _("promise to pay changed")
     HOLD_PLACED = "hold_placed", _("collection hold placed")
     HOLD_RELEASED = "hold_released", _("collection hold released")
     MESSAGES_CANCELLED = "messages_cancelled", _("queued messages cancelled")

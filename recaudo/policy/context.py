@@ -39,11 +39,10 @@ from recaudo.debts.models import (
 )
 from recaudo.policy.jurisdictions import jurisdiction_code
 from recaudo.policy.parsing import parse_creditor_limits
-from recaudo.policy.rules import PURPOSES, zone
+from recaudo.policy.rules import LOOKBACK, PURPOSES, zone
 from recaudo.policy.types import ContactRequest, CreditorLimits, Interaction
 
 CHUNK = 5000
-HISTORY_DAYS = 35
 UNKNOWN_ZONE = "Etc/Unknown"
 STATUS_HOLDS = {AccountStatus.DISPUTE: "dispute", AccountStatus.LEGAL: "lawsuit_served"}
 PAUSING_STATUSES = frozenset({AccountStatus.PROMISE, AccountStatus.PLAN})
@@ -239,7 +238,8 @@ class _Loader:
             if current is None or promise_row["promised_date"] > current:
                 self.promises[promise_row["account_id"]] = promise_row["promised_date"]
         self.messages: dict[int, list[LoggedInteraction]] = defaultdict(list)
-        since = at - timedelta(days=HISTORY_DAYS)
+        # What the rules look back over, and a day more for decisions later than ``at``.
+        since = at - LOOKBACK - timedelta(days=1)
         messages = (
             Message.objects.filter(customer_id__in=ids)
             .annotate(happened_at=Coalesce("sent_at", "send_after", "created_at"))

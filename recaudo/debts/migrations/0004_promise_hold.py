@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accountevent',
             name='kind',
-            field=models.CharField(choices=[('created', 'account created'), ('updated', 'account data changed'), ('balance_changed', 'balance changed'), ('instalment_added', 'instalment added'), ('instalment_changed', 'instalment changed'), ('contact_point_added', 'contact point added'), ('payment_recorded', 'payment recorded'), ('status_changed', 'status changed'), ('bucket_changed', 'bucket changed'), ('stage_changed', 'stage changed'), ('segment_changed', 'segment changed'), ('promise_made', 'promise to pay made'), ('promise_changed', 'promise to pay changed'), ('hold_placed', 'collection hold placed'), ('hold_released', 'collection hold released'), ('messages_cancelled', 'queued messages cancelled'), ('note', 'note')], max_length=30, verbose_name='kind'),
+            field=models.CharField(choices=[('created', 'account created'), ('updated', 'account data changed'), ('balance_changed', 'balance changed'), ('instalment_added', 'instalment added'), ('instalment_changed', 'instalment changed'), ('contact_point_added', 'contact point added'), ('payment_recorded', 'payment recorded'), ('status_changed', 'status changed'), ('bucket_changed', 'bucket changed'), ('stage_changed', 'stage changed'), ('segment_changed', 'segment changed'), ('promise_made', 'promise to pay made'), ('hold_placed', 'collection hold placed'), ('hold_released', 'collection hold released'), ('messages_cancelled', 'queued messages cancelled'), ('note', 'note')], max_length=30, verbose_name='kind'),
         ),
         migrations.CreateModel(
             name='Hold',

@@ -401,6 +401,7 @@ def _candidates(
     settings: PlannerSettings,
     *,
     keep_all: bool,
+    supersede_messages: bool = True,
 ) -> pl.DataFrame:
     assigned = accounts.join(assignments, on="account_id", how="inner")
     if not keep_all:
@@ -418,13 +419,15 @@ def _candidates(
             parts.append(evaluated.select(*PROPOSALS))
     if not parts:
         return pl.DataFrame(schema=PROPOSALS)
-    evaluated = _supersede(pl.concat(parts))
+    evaluated = pl.concat(parts)
+    if supersede_messages:
+        evaluated = supersede(evaluated)
     if not keep_all:
         evaluated = evaluated.filter(pl.col("reason") == FIRES)
     return evaluated.sort("account_id", "step_order")
 
 
-def _supersede(evaluated: pl.DataFrame) -> pl.DataFrame:
+def supersede(evaluated: pl.DataFrame) -> pl.DataFrame:
     """Of the message steps firing for one account on one run, only the latest goes.
 
     When the grace window catches up several steps at once (a first plan, a missed day), the
@@ -465,10 +468,13 @@ def propose(
     settings: PlannerSettings | None = None,
 ) -> pl.DataFrame:
     """The steps that fire on ``as_of`` (``PROPOSALS``, reason ``fires``), one row per account
-    and step, ordered by account and step order."""
+    and step, ordered by account and step order, before ``supersede`` (planning applies it
+    once it knows which messages can go: with a channel, a template, or planned already)."""
     settings = settings or PlannerSettings()
     assignments = assign_strategies(accounts, strategies, variants)
-    return _candidates(accounts, assignments, steps, as_of, settings, keep_all=False)
+    return _candidates(
+        accounts, assignments, steps, as_of, settings, keep_all=False, supersede_messages=False
+    )
 
 
 def explain(

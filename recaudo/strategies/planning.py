@@ -795,6 +795,7 @@ def plan_creditor(
         )
         done = existing_keys(proposals["dedupe_key"])
         report.count(report.skipped, SKIP_ALREADY_PLANNED, done.len())
+        planned_before = proposals.filter(pl.col("dedupe_key").is_in(done.implode()))
         proposals = proposals.filter(~pl.col("dedupe_key").is_in(done.implode()))
         with customer_ids_table(proposals["customer_id"]) as table:
             customers = load_customers(table)
@@ -811,6 +812,8 @@ def plan_creditor(
         messages, left_out = choose_channels(
             proposals.filter(~is_task), customers, contact_points, load_templates(creditor)
         )
+        messages, superseded = latest_messages_only(messages, planned_before.filter(~is_task))
+        report.count(report.skipped, planner.SUPERSEDED, superseded)
         planned = time.perf_counter()
         decided = decide_messages(
             messages,
@@ -828,7 +831,7 @@ def plan_creditor(
         written = time.perf_counter()
     report.creditors.append(creditor.slug)
     report.accounts += inputs.accounts.height
-    report.proposals += proposals.height
+    report.proposals += proposals.height - superseded
     report.queued += int(decided["allowed"].sum())
     for rule, count in _counts(decided.filter(~pl.col("allowed")), "policy_rule").items():
         report.count(report.blocked, rule, count)
@@ -843,6 +846,25 @@ def plan_creditor(
     report.add_seconds("plan", planned - loaded)
     report.add_seconds("policy", asked - planned)
     report.add_seconds("write", written - asked)
+
+
+def latest_messages_only(
+    messages: pl.DataFrame, planned_before: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """The messages to write, without those a later step of the same account replaces (a
+    catch-up sends the latest message, not a burst); and how many were dropped.
+
+    Only messages that can go compete: the ones with a channel and a template (``messages``)
+    and the ones planned on an earlier run, so a step that cannot be sent never silences the
+    one before it.
+    """
+    columns = ["account_id", "step_id", "step_order", "action", "fires_on", "reason", "dedupe_key"]
+    contest = planner.supersede(
+        pl.concat([planned_before.select(columns), messages.select(columns)], how="vertical")
+    )
+    replaced = contest.filter(pl.col("reason") == planner.SUPERSEDED)["dedupe_key"]
+    kept = messages.filter(~pl.col("dedupe_key").is_in(replaced.implode()))
+    return kept, messages.height - kept.height
 
 
 def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:

@@ -246,7 +246,10 @@ def test_proposals_carry_strategy_step_variant_and_key() -> None:
 def test_a_catch_up_sends_only_the_latest_message_step() -> None:
     frame = accounts({"oldest_unpaid_due_date": dt.date(2026, 3, 7)})
     steps = [step(0), step(3), step(3, step_id=5, order=5, action="call_task")]
-    assert fired(frame, steps) == [(1, 5), (1, 103)]
+    assert fired(frame, steps) == [(1, 5), (1, 100), (1, 103)]
+    proposals = planner.propose(frame, strategies((1, "")), steps, NO_VARIANTS, AS_OF)
+    latest = planner.supersede(proposals).filter(pl.col("reason") == planner.FIRES)
+    assert latest.select("account_id", "step_id").sort("step_id").rows() == [(1, 5), (1, 103)]
     explained = planner.explain(frame, strategies((1, "")), steps, NO_VARIANTS, AS_OF)
     assert explained.select("step_id", "reason").rows() == [
         (5, planner.FIRES),

@@ -137,7 +137,8 @@ def test_running_the_same_day_again_creates_nothing(
     next_day = run(creditor, stand_in, as_of=AS_OF + dt.timedelta(days=1))
     assert (first.queued, first.tasks) == (1, 1)
     assert (second.queued, second.tasks, second.proposals) == (0, 0, 0)
-    assert second.skipped == {planning.SKIP_ALREADY_PLANNED: 2}
+    # The due-day step, still in its catch-up window, stays replaced by the one planned.
+    assert second.skipped == {planning.SKIP_ALREADY_PLANNED: 2, "superseded": 1}
     assert (next_day.queued, next_day.tasks) == (0, 0)
     assert Message.objects.count() == 1
     assert Task.objects.count() == 1
@@ -173,7 +174,8 @@ def test_without_a_contact_point_the_proposal_is_counted_as_skipped(
 ) -> None:
     past_due_account(creditor, 3, phone=False)
     report = run(creditor, stand_in)
-    assert report.skipped == {planning.SKIP_NO_CONTACT_POINT: 1}
+    # Neither the due-day step nor the 3-days-late one can go: both are counted.
+    assert report.skipped == {planning.SKIP_NO_CONTACT_POINT: 2}
     assert not Message.objects.exists()
 
 
@@ -280,3 +282,17 @@ def test_policy_slices_never_split_a_customer() -> None:
     assert [row for part in slices for row in part] == rows
     customers = [{row[0] for row in part} for part in slices]
     assert all(not (a & b) for i, a in enumerate(customers) for b in customers[i + 1 :])
+
+
+def test_a_step_that_cannot_be_sent_never_silences_the_one_before(
+    creditor: Creditor, stand_in: StandInPolicy
+) -> None:
+    account = past_due_account(creditor, 3)
+    three_days_late = Step.objects.get(strategy__creditor=creditor, offset_days=3)
+    Template.objects.filter(creditor=creditor, code=three_days_late.template_code).delete()
+
+    report = run(creditor, stand_in)
+
+    message = Message.objects.get(account=account)
+    assert message.step == Step.objects.get(strategy__creditor=creditor, offset_days=0)
+    assert report.skipped == {planning.SKIP_NO_TEMPLATE: 1}

@@ -354,15 +354,15 @@ def evaluate_step(
     if conditions.no_active_promise:
         checks.append((pl.col("active_promise").fill_null(False), PROMISE))
     if conditions.no_reply_since_last_step:
-        replied = pl.col("last_inbound_at").is_not_null() & (
-            pl.col("last_step_at").is_null() | (pl.col("last_inbound_at") > pl.col("last_step_at"))
-        )
-        # Nothing sent yet: nothing to reply to, the step fires.
-        checks.append((pl.col("last_step_at").is_not_null() & replied, REPLIED))
+        # Nothing sent yet: nothing to reply to, the step fires (a null comparison passes).
+        replied = pl.col("last_inbound_at") > pl.col("last_step_at")
+        checks.append((replied, REPLIED))
+    # An account not scored yet passes score bands (null comparisons pass) rather than
+    # missing every banded step until the scoring catches up.
     if conditions.score_min is not None:
-        checks.append((pl.col("score").fill_null(0.0) < conditions.score_min, SCORE_LOW))
+        checks.append((pl.col("score") < conditions.score_min, SCORE_LOW))
     if conditions.score_max is not None:
-        checks.append((pl.col("score").fill_null(1.0) > conditions.score_max, SCORE_HIGH))
+        checks.append((pl.col("score") > conditions.score_max, SCORE_HIGH))
     if conditions.min_days_past_due is not None:
         checks.append((pl.col("dpd_as_of") < conditions.min_days_past_due, DPD_LOW))
     if conditions.max_days_past_due is not None:

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from recaudo.customers.models import CHANNELS_BY_MEDIUM
@@ -259,9 +259,13 @@ def step_spec(step: Step) -> planner.StepSpec:
 
 
 def load_variants(creditor: Creditor, as_of: dt.date) -> pl.DataFrame:
-    experiments = Experiment.objects.filter(
-        creditor=creditor, active=True, started_on__lte=as_of
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=as_of))
+    # The planner gives an account in two experiments to the first: segment-specific ones
+    # before those over every segment, then the oldest.
+    experiments = (
+        Experiment.objects.filter(creditor=creditor, active=True, started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=as_of))
+        .order_by(F("segment").desc(), "started_on", "pk")
+    )
     rows = [
         {
             "experiment_id": experiment.pk,

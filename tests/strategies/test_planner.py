@@ -140,6 +140,7 @@ def test_stage_entry_steps_count_from_the_day_the_account_entered_the_stage() ->
         ({"score": 0.1}, {"score_min": 0.2}, "", planner.SCORE_LOW),
         ({"score": 0.9}, {"score_max": 0.8}, "", planner.SCORE_HIGH),
         ({"score": 0.5}, {"score_min": 0.2, "score_max": 0.8}, "", planner.FIRES),
+        ({"score": None}, {"score_min": 0.2, "score_max": 0.8}, "", planner.FIRES),
         ({"stage": "administrative"}, {}, "pre_legal", planner.WRONG_STAGE),
         ({"stage": "pre_legal"}, {}, "pre_legal", planner.FIRES),
         ({}, {"stage": "pre_legal"}, "", planner.WRONG_STAGE),

@@ -59,7 +59,10 @@ THREATS = _patterns(
     r"arrest\w*",
     r"detenid[oa]",
     r"policia",
-    r"consecuencias",
+    r"(?:atenerse|atengase) a las consecuencias",
+    r"(?:graves|serias) consecuencias",
+    r"(?:habra|tendra|vendran) consecuencias",
+    r"consecuencias (?:legales|judiciales|penales)",
     r"(?:su|sus) (?:familia|familiares|vecinos|jefe|empleador|companeros)"
     r" (?:se )?(?:enterara|enteraran|sabra|sabran|conocera|conoceran)",
     r"se van a enterar",
@@ -79,7 +82,7 @@ JUDICIAL = _patterns(
     r"demanda en su contra",
     r"proceso judicial en su contra",
     r"mandamiento de pago",
-    r"expediente",
+    r"expediente (?:judicial|legal|en su contra)",
     r"ultim[oa] (?:advertencia|aviso)",
     r"requerimiento judicial",
 )
@@ -104,8 +107,10 @@ ASKING_VERB = _patterns(
     r"diganos",
     r"cual (?:es|fue)",
 )
+# How to stop, not the word alone: "una cuota más baja" is no opt-out text.
 OPT_OUT = _patterns(
-    r"baja",
+    r"(?:responda|responde|escriba|escribe|envie|envia|enviar|conteste|diga)(?:\W+\w+){0,6}?\W+baja",
+    r"dar(?:se|lo|la)? de baja",
     r"stop",
     r"unsubscribe",
     r"opt out",

@@ -131,3 +131,15 @@ def test_findings_are_in_spanish() -> None:
     (finding,) = check_content(f"{OK_SMS} Embargo.", channel="sms", country="CO")
     assert "amenaza" in finding.message.lower()
     assert finding.excerpt == "Embargo"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Su cuota ahora es más baja: pague sin consecuencias en su historial.",
+        "Consulte su expediente de crédito en la app.",
+    ],
+)
+def test_ordinary_words_are_neither_threats_nor_opt_out_text(text: str) -> None:
+    # Colombia requires opt-out text on SMS: "más baja" is not one.
+    assert codes(text, country="CO") == ["missing_opt_out"]

@@ -509,13 +509,7 @@ def first_moments(proposals: pl.DataFrame, customers: pl.DataFrame, as_of: dt.da
     parts = []
     for (zone,), group in joined.group_by(["timezone"]):
         zone_name = str(zone) if _valid_zone(str(zone)) else "UTC"
-        parts.append(
-            group.with_columns(
-                at=pl.col("local_at")
-                .dt.replace_time_zone(zone_name, ambiguous="earliest", non_existent="null")
-                .dt.convert_time_zone("UTC")
-            )
-        )
+        parts.append(group.with_columns(at=_instant(pl.col("local_at"), zone_name)))
     moments = (
         pl.concat(parts)
         if parts
@@ -524,6 +518,18 @@ def first_moments(proposals: pl.DataFrame, customers: pl.DataFrame, as_of: dt.da
     return moments.drop("local_at", "preferred_start", "preferred_end").sort(
         "account_id", "step_order"
     )
+
+
+def _instant(local: pl.Expr, zone_name: str) -> pl.Expr:
+    """Wall-clock ``local`` in ``zone_name`` as UTC; a time the clocks skip (the hour lost to
+    daylight saving) becomes the same wall time an hour later."""
+
+    def in_zone(wall: pl.Expr) -> pl.Expr:
+        return wall.dt.replace_time_zone(
+            zone_name, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
+
+    return in_zone(local).fill_null(in_zone(local + pl.duration(hours=1)))
 
 
 def _seconds(clock: pl.Expr) -> pl.Expr:

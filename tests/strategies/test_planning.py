@@ -296,3 +296,22 @@ def test_a_step_that_cannot_be_sent_never_silences_the_one_before(
     message = Message.objects.get(account=account)
     assert message.step == Step.objects.get(strategy__creditor=creditor, offset_days=0)
     assert report.skipped == {planning.SKIP_NO_TEMPLATE: 1}
+
+
+def test_a_preferred_hour_the_clocks_skip_moves_an_hour_later(
+    creditor: Creditor, stand_in: StandInPolicy
+) -> None:
+    # 8 March 2026 in New York: clocks jump from 02:00 to 03:00.
+    dst_day = dt.date(2026, 3, 8)
+    customer = make_customer(
+        creditor,
+        timezone="America/New_York",
+        preferred_hours_start=dt.time(2, 30),
+        preferred_hours_end=dt.time(2, 31),
+    )
+    make_contact_point(customer, medium="phone")
+    account = past_due_account(creditor, 3, customer=customer, computed_as_of=dst_day)
+
+    run(creditor, stand_in, as_of=dst_day)
+
+    assert Message.objects.filter(account=account).exists()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -790,6 +790,38 @@ def plan_creditor(
     grace_days: int = planner.DEFAULT_GRACE_DAYS,
     workers: int = 1,
     not_before: dt.datetime | None = None,
+) -> None:
+    try:
+        _plan_creditor(
+            creditor,
+            as_of,
+            report,
+            policy=policy,
+            load_policy_inputs=load_policy_inputs,
+            grace_days=grace_days,
+            workers=workers,
+            not_before=not_before,
+        )
+    except IntegrityError as error:
+        # Two plans of one creditor at once: the second hit the first's deduplication keys and
+        # kept nothing. Running it again plans only what is missing.
+        raise PlanConflict(creditor.slug) from error
+
+
+class PlanConflict(Exception):
+    """Another plan of the same creditor wrote some of the same messages meanwhile."""
+
+
+def _plan_creditor(
+    creditor: Creditor,
+    as_of: dt.date,
+    report: PlanReport,
+    *,
+    policy: Policy,
+    load_policy_inputs: PolicyLoader,
+    grace_days: int,
+    workers: int,
+    not_before: dt.datetime | None,
 ) -> None:
     with bulk_cache(), transaction.atomic():
         started = time.perf_counter()

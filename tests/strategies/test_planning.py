@@ -315,3 +315,18 @@ def test_a_preferred_hour_the_clocks_skip_moves_an_hour_later(
     run(creditor, stand_in, as_of=dst_day)
 
     assert Message.objects.filter(account=account).exists()
+
+
+def test_two_plans_at_once_the_second_keeps_nothing_and_says_so(
+    creditor: Creditor, stand_in: StandInPolicy, monkeypatch: Any
+) -> None:
+    past_due_account(creditor, 3)
+    run(creditor, stand_in)
+    before = Message.objects.count()
+    # As if the first plan had not committed yet when the second read the planned keys.
+    monkeypatch.setattr(planning, "existing_keys", lambda keys: keys.head(0))
+
+    with pytest.raises(planning.PlanConflict):
+        run(creditor, stand_in)
+
+    assert Message.objects.count() == before

@@ -72,12 +72,21 @@ class Command(BaseCommand):
         started = time.perf_counter()
         creditors = [creditor] if creditor else list(Creditor.objects.order_by("slug"))
         for each in creditors:
-            report = planning.plan(
-                as_of=as_of or today_for(each),
-                creditor=each,
-                workers=options["workers"],
-                not_before=timezone.now(),
-            )
+            try:
+                report = planning.plan(
+                    as_of=as_of or today_for(each),
+                    creditor=each,
+                    workers=options["workers"],
+                    not_before=timezone.now(),
+                )
+            except planning.PlanConflict as conflict:
+                raise CommandError(
+                    _(
+                        "Another plan of %(creditor)s ran at the same time; this one kept "
+                        "nothing. Run it again: it plans only what is still missing."
+                    )
+                    % {"creditor": conflict.args[0]}
+                ) from conflict
             self.print_report(report)
         self.stdout.write(
             _("Elapsed: %(seconds).1f s") % {"seconds": time.perf_counter() - started}

@@ -57,6 +57,7 @@ LOOKBACK_DAYS = 120
 # Skipped proposals, by reason (report keys; the command translates them).
 SKIP_NO_CONTACT_POINT = "no contact point"
 SKIP_NO_TEMPLATE = "no approved template"
+SKIP_NO_CHANNEL = "no channel for the step"
 SKIP_ALREADY_PLANNED = "already planned"
 
 TASK_KINDS = {"call_task": "call", "handoff": "handoff"}
@@ -467,11 +468,15 @@ def choose_channels(
     without = missing.group_by("proposal").agg(
         any_point=pl.col("contact_point_id").is_not_null().any()
     )
+    # Every proposal not chosen is accounted for, including a step with no channel we know.
     left_out = (
         messages.with_row_index("proposal")
-        .join(without, on="proposal", how="inner")
+        .join(chosen.select("proposal"), on="proposal", how="anti")
+        .join(without, on="proposal", how="left")
         .with_columns(
-            skip_reason=pl.when(pl.col("any_point"))
+            skip_reason=pl.when(pl.col("any_point").is_null())
+            .then(pl.lit(SKIP_NO_CHANNEL))
+            .when(pl.col("any_point"))
             .then(pl.lit(SKIP_NO_TEMPLATE))
             .otherwise(pl.lit(SKIP_NO_CONTACT_POINT))
         )

@@ -330,3 +330,17 @@ def test_two_plans_at_once_the_second_keeps_nothing_and_says_so(
         run(creditor, stand_in)
 
     assert Message.objects.count() == before
+
+
+def test_a_message_step_without_a_channel_is_counted_not_lost(
+    creditor: Creditor, stand_in: StandInPolicy
+) -> None:
+    past_due_account(creditor, 3)
+    Step.objects.filter(strategy__creditor=creditor, action="message").update(
+        channel="", conditions={}
+    )
+
+    report = run(creditor, stand_in)
+
+    assert not Message.objects.exists()
+    assert report.skipped == {planning.SKIP_NO_CHANNEL: 2}

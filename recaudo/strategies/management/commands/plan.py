@@ -34,6 +34,7 @@ REASONS = {
     planner.SUPERSEDED: gettext_lazy("a later step goes instead today"),
     planning.SKIP_NO_CONTACT_POINT: gettext_lazy("no contact point"),
     planning.SKIP_NO_TEMPLATE: gettext_lazy("no approved template"),
+    planning.SKIP_NO_CHANNEL: gettext_lazy("no channel for the step"),
     planning.SKIP_ALREADY_PLANNED: gettext_lazy("already planned"),
 }
 

@@ -32,7 +32,7 @@ from recaudo.customers.models import CHANNELS_BY_MEDIUM
 from recaudo.debts.models import Account, Creditor
 from recaudo.policy.types import ContactRequest, Decision, Interaction
 from recaudo.portfolio.io.bulk import bulk_cache, insert_frame, is_postgresql, read_frame
-from recaudo.portfolio.io.refresh import _creditor_currencies, _minor_units_sql, end_of_day_utc
+from recaudo.portfolio.io.refresh import creditor_currencies, minor_units_sql, end_of_day_utc
 from recaudo.staff.priority import task_priority
 from recaudo.strategies import planner
 from recaudo.strategies.models import Experiment, Step, Strategy, Template, TemplateStatus
@@ -150,8 +150,8 @@ def load_accounts(
     creditor: Creditor, as_of: dt.date, account_id: int | None = None
 ) -> pl.DataFrame:
     """The planner's ACCOUNTS frame (one query per fact, each a column-wise bulk read)."""
-    currencies = _creditor_currencies(creditor)
-    balance, balance_params = _minor_units_sql("a.balance", currencies)
+    currencies = creditor_currencies(creditor)
+    balance, balance_params = minor_units_sql("a.balance", currencies)
     only, only_params = _account_filter(account_id)
     accounts = read_frame(
         "SELECT a.id, a.external_id, a.creditor_id, a.customer_id, a.segment, a.stage, "

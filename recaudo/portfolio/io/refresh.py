@@ -78,12 +78,12 @@ def today_for(creditor: Creditor) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(creditor.timezone)).date()
 
 
-def _creditor_currencies(creditor: Creditor) -> list[str]:
+def creditor_currencies(creditor: Creditor) -> list[str]:
     currencies = set(creditor.accounts.values_list("currency", flat=True).distinct())
     return sorted(currencies | {creditor.currency})
 
 
-def _minor_units_sql(money: str, currencies: list[str]) -> tuple[str, list[Any]]:
+def minor_units_sql(money: str, currencies: list[str]) -> tuple[str, list[Any]]:
     """SQL turning ``money`` (of account ``a``) into integer minor units of the account's currency.
 
     ``currencies`` holds every account's currency: when it is one, the factor is a constant,
@@ -110,8 +110,8 @@ def _with_minor_units(accounts: pl.DataFrame, currencies: list[str]) -> pl.DataF
 
 def load_accounts(creditor: Creditor, currencies: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's ACCOUNTS frame and the accounts' current engine values."""
-    balance, balance_params = _minor_units_sql("a.balance", currencies)
-    overdue, overdue_params = _minor_units_sql("a.overdue_amount", currencies)
+    balance, balance_params = minor_units_sql("a.balance", currencies)
+    overdue, overdue_params = minor_units_sql("a.overdue_amount", currencies)
     sql = (
         f"SELECT a.id, a.status, a.product_type, a.currency, {balance}, a.balance_as_of, "
         "c.customer_type, c.customer_since, "
@@ -140,7 +140,7 @@ def load_accounts(creditor: Creditor, currencies: list[str]) -> tuple[pl.DataFra
 
 
 def load_instalments(creditor: Creditor, currencies: list[str]) -> pl.DataFrame:
-    amount, params = _minor_units_sql("i.amount_due", currencies)
+    amount, params = minor_units_sql("i.amount_due", currencies)
     sql = (
         f"SELECT i.account_id, i.number, i.due_date, {amount} "
         "FROM debts_instalment i JOIN debts_account a ON a.id = i.account_id "
@@ -156,7 +156,7 @@ def end_of_day_utc(creditor: Creditor, as_of: dt.date) -> dt.datetime:
 
 def load_payments(creditor: Creditor, currencies: list[str], as_of: dt.date) -> pl.DataFrame:
     """Payments made up to the end of ``as_of`` in the creditor's timezone, dated in it."""
-    amount, params = _minor_units_sql("p.amount", currencies)
+    amount, params = minor_units_sql("p.amount", currencies)
     until = connection.ops.adapt_datetimefield_value(end_of_day_utc(creditor, as_of))
     where = "FROM debts_payment p JOIN debts_account a ON a.id = p.account_id WHERE p.creditor_id = %s AND p.paid_at < %s"
     if is_postgresql():
@@ -198,7 +198,7 @@ def load_rules(creditor: Creditor) -> pl.DataFrame:
 
 
 def load_inputs(creditor: Creditor, as_of: dt.date) -> RefreshInputs:
-    currencies = _creditor_currencies(creditor)
+    currencies = creditor_currencies(creditor)
     accounts, current = load_accounts(creditor, currencies)
     return RefreshInputs(
         accounts=accounts,

@@ -32,7 +32,7 @@ from recaudo.customers.models import CHANNELS_BY_MEDIUM
 from recaudo.debts.models import Account, Creditor
 from recaudo.policy.types import ContactRequest, Decision, Interaction
 from recaudo.portfolio.io.bulk import bulk_cache, insert_frame, is_postgresql, read_frame
-from recaudo.portfolio.io.refresh import creditor_currencies, minor_units_sql, end_of_day_utc
+from recaudo.portfolio.io.refresh import creditor_currencies, end_of_day_utc, minor_units_sql
 from recaudo.staff.priority import task_priority
 from recaudo.strategies import planner
 from recaudo.strategies.models import Experiment, Step, Strategy, Template, TemplateStatus

@@ -15,7 +15,6 @@ Webhooks (``/hooks/twilio_voice/``), signed with ``X-Twilio-Signature``:
   ``failed``, not permanent, with ``error`` starting ``"not_connected: "``.
 """
 
-import unicodedata
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -34,6 +33,7 @@ from recaudo.channels.base import (
     WebhookBatch,
     WebhookRequest,
 )
+from recaudo.channels.optout import normalise
 from recaudo.channels.providers.twilio import common
 
 KIND = "twilio_voice"
@@ -124,17 +124,9 @@ def choice_for(digits: str, speech: str) -> str | None:
     """``payment_link``, ``adviser`` or None from a key press or the words said."""
     if digits:
         return DIGIT_CHOICES.get(digits.strip()[:1])
-    words = set(_normalise(speech).split())
+    words = set(normalise(speech).split())
     matched = [choice for choice, keys in SPOKEN_CHOICES.items() if words & set(keys)]
     return matched[0] if len(matched) == 1 else None
-
-
-def _normalise(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    letters = (
-        char if char.isalnum() else " " for char in decomposed if not unicodedata.combining(char)
-    )
-    return "".join(letters)
 
 
 def answer_twiml(choice: str | None, message_id: str, attempt: int) -> str:

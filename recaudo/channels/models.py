@@ -88,12 +88,15 @@ class Message(models.Model):
     # Channel specifics: provider template name and parameters, buttons, attachments.
     payload = models.JSONField(_("channel data"), default=dict, blank=True)
 
+    # No index on template and step: nothing reads messages by them, and each index on this
+    # table is written again on every status change.
     template = models.ForeignKey(
         "strategies.Template",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="messages",
+        db_index=False,
     )
     strategy = models.ForeignKey(
         "strategies.Strategy",
@@ -103,7 +106,12 @@ class Message(models.Model):
         related_name="messages",
     )
     step = models.ForeignKey(
-        "strategies.Step", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "strategies.Step",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     variant = models.CharField(_("experiment variant"), max_length=50, blank=True, default="")
 
@@ -188,9 +196,7 @@ class WebhookEvent(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["provider", "event_id"],
-                condition=Q(applied=False),
-                name="webhook_event_pending",
+                fields=["received_at"], condition=Q(applied=False), name="webhook_event_pending"
             ),
         ]
 

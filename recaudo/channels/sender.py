@@ -237,6 +237,10 @@ class Sender:
                 batch["released"] += release(messages[index:], self.worker_id)
                 break
             batch[self.process(message, check)] += 1
+        # Statuses that overtook this batch's records (one cheap query when there are none).
+        applied = apply_pending_statuses(now=self.clock())
+        if applied:
+            batch["pending_statuses_applied"] = applied
         self.counts.update(batch)
         return batch
 
@@ -326,8 +330,6 @@ class Sender:
             else:
                 # One statement in autocommit: a failure leaves nothing to roll back.
                 outcome = self._finish(message, "sent", **fields)
-            if outcome == "sent":
-                apply_pending_statuses(kind, result.provider_message_id)
             return outcome
         except IntegrityError:
             # Another row already holds this provider id: keep the send, note the clash.

@@ -7,14 +7,14 @@ causes, so a provider's retry of the same webhook, or a replay, changes nothing.
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from recaudo.channels.actions import apply_status_update, record_inbound
 from recaudo.channels.base import InboundMessage, StatusUpdate, WebhookRequest
-from recaudo.channels.models import WebhookEvent
+from recaudo.channels.models import Message, WebhookEvent
 from recaudo.channels.registry import UnknownProvider, get_provider
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ def process_webhook(kind: str, request: WebhookRequest) -> WebhookResponse:
     )
 
 
+# How long a status waits for its message to record the provider's id.
+PENDING_FOR = timedelta(days=1)
+
+
 def status_event_id(provider_message_id: str, status: str) -> str:
     return f"status:{provider_message_id}:{status}"[:200]
 
@@ -76,20 +80,25 @@ def _once(kind: str, event_id: str, item: InboundMessage | StatusUpdate) -> bool
     return True
 
 
-def apply_pending_statuses(kind: str, provider_message_id: str) -> int:
-    """Apply the statuses that arrived for ``provider_message_id`` before its message recorded
-    it (called by the worker right after recording a send); return how many."""
-    prefix = status_event_id(provider_message_id, "")
+def apply_pending_statuses(*, now: datetime) -> int:
+    """Apply the statuses that arrived before their message recorded the provider's id (the
+    worker calls it after each batch); return how many. A status still unmatched after a day
+    belongs to no message of ours and is left alone."""
     pending = WebhookEvent.objects.filter(
-        provider=kind, applied=False, event_id__startswith=prefix
+        applied=False, received_at__gte=now - PENDING_FOR
     ).order_by("received_at", "id")
     applied = 0
     for event in pending:
+        update = _status_from(event.payload)
+        recorded = Message.objects.filter(
+            provider=event.provider, provider_message_id=update.provider_message_id
+        )
+        if not recorded.exists():
+            continue  # its message has not recorded the id yet
         with transaction.atomic():
-            if not WebhookEvent.objects.filter(id=event.id, applied=False).update(applied=True):
-                continue  # another worker took it
-            apply_status_update(_status_from(event.payload), provider=kind)
-            applied += 1
+            if WebhookEvent.objects.filter(id=event.id, applied=False).update(applied=True):
+                apply_status_update(update, provider=event.provider)
+                applied += 1
     return applied
 
 

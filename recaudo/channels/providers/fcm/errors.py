@@ -49,9 +49,7 @@ def error_for_fcm_response(response: httpx.Response) -> ProviderError:
     code = fcm_error_code(error)
     detail = f"{code}: {error.get('message', '')}".strip(": ")
     known = FCM_ERRORS.get(code)
-    if known is None and response.status_code in (401, 403):
-        known = (False, CODE_CONFIGURATION)
-    if known is None:
+    if known is None:  # by HTTP status: 401/403 are our credentials, retried
         return error_for_response(response, provider=PROVIDER, detail=detail)
     permanent, provider_code = known
     if code == "INVALID_ARGUMENT" and "registration token" in str(error.get("message", "")):

@@ -7,7 +7,6 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from recaudo.channels import http_errors
 from recaudo.channels.base import (
     OutboundMessage,
     Provider,
@@ -64,13 +63,6 @@ def _error(response: httpx.Response, msisdn: str) -> ProviderError:
     (not launched on the carrier, wrong key): retried until fixed; the rest by HTTP status."""
     if response.status_code == httpx.codes.NOT_FOUND:
         return _not_capable(msisdn)
-    if response.status_code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
-        detail = response.text[: http_errors.MAX_DETAIL_CHARS]
-        return ProviderError(
-            f"{PROVIDER}: HTTP {response.status_code}: {detail}",
-            permanent=False,
-            code=CODE_CONFIGURATION,
-        )
     return error_for_response(response, provider=PROVIDER)
 
 

@@ -77,9 +77,7 @@ def status_error(error: dict[str, Any]) -> tuple[bool, str]:
 def error_for_graph_response(response: httpx.Response) -> ProviderError:
     error = graph_error(http.response_json(response))
     known = meaning(error.get("code"))
-    if known is None and response.status_code in (401, 403):
-        known = (False, CODE_CONFIGURATION)
-    if known is None:
+    if known is None:  # by HTTP status: 401/403 are our credentials, retried
         return error_for_response(response, provider=PROVIDER, detail=describe(error))
     permanent, provider_code = known
     return ProviderError(

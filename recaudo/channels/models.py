@@ -28,10 +28,6 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", _("received")
 
 
-# Statuses after which the worker never touches the message again.
-FINAL_STATUSES = frozenset(
-    {MessageStatus.FAILED, MessageStatus.BLOCKED, MessageStatus.CANCELLED, MessageStatus.RECEIVED}
-)
 # Outbound statuses that mean the provider took the message: each is one contact attempt.
 ATTEMPTED_STATUSES = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ})
 

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "recaudo.staff",
     "recaudo.strategies",
     "recaudo.channels",
+    "recaudo.conversations",
+    "recaudo.payments",
+    "recaudo.selfservice",
 ]
 
 MIDDLEWARE = [

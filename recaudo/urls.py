@@ -13,4 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("recaudo.api.urls")),
     path("hooks/", include("recaudo.channels.urls")),
+    path("", include("recaudo.conversations.urls")),
+    path("", include("recaudo.payments.urls")),
+    path("", include("recaudo.selfservice.urls")),
 ]

@@ -1,5 +1,7 @@
 """The collections ledger: creditors, accounts, instalments, payments and the account timeline."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -58,6 +60,29 @@ class Creditor(models.Model):
             '"hours_start": "08:00", "hours_end": "19:00", '
             '"allow_sundays_and_holidays": false}.'
         ),
+    )
+    # What the assistant, the console and the API may agree with a customer.
+    promise_max_days = models.PositiveSmallIntegerField(
+        _("latest promise (days from today)"),
+        default=15,
+        help_text=_("A promise to pay must fall within this many days."),
+    )
+    promise_min_percent = models.DecimalField(
+        _("minimum promise (% of the overdue amount)"),
+        max_digits=5,
+        decimal_places=2,
+        default=50,
+        help_text=_(
+            "A promise must cover at least this share of the overdue amount (of the balance "
+            "when nothing is overdue)."
+        ),
+    )
+    adviser_hours_start = models.TimeField(_("advisers from"), default=dt.time(8, 0))
+    adviser_hours_end = models.TimeField(_("advisers until"), default=dt.time(18, 0))
+    adviser_saturdays = models.BooleanField(
+        _("advisers work on Saturdays"),
+        default=False,
+        help_text=_("Advisers never work on Sundays or the creditor country's holidays."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -183,6 +208,15 @@ class Account(models.Model):
 
 class Instalment(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instalments")
+    # Set on the instalments a payment plan created (the plan's new schedule).
+    plan = models.ForeignKey(
+        "Plan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instalments",
+        verbose_name=_("payment plan"),
+    )
     number = models.PositiveIntegerField(_("number"))
     due_date = models.DateField(_("due date"))
     amount_due = money_field(_("amount due"))
@@ -271,6 +305,16 @@ class EventKind(models.TextChoices):
     HOLD_RELEASED = "hold_released", _("collection hold released")
     MESSAGES_CANCELLED = "messages_cancelled", _("queued messages cancelled")
     NOTE = "note", _("note")
+    PROMISE_KEPT = "promise_kept", _("promise to pay kept")
+    PROMISE_BROKEN = "promise_broken", _("promise to pay broken")
+    PLAN_AGREED = "plan_agreed", _("payment plan agreed")
+    PLAN_COMPLETED = "plan_completed", _("payment plan completed")
+    PLAN_BROKEN = "plan_broken", _("payment plan broken")
+    PAYMENT_REPORTED = "payment_reported", _("customer reported a payment")
+    CANNOT_PAY = "cannot_pay", _("customer cannot pay")
+    DISPUTE_OPENED = "dispute_opened", _("debt disputed")
+    STATEMENT_SENT = "statement_sent", _("statement sent")
+    CONVERSATION = "conversation", _("assistant conversation")
 
 
 class AccountEvent(models.Model):
@@ -375,3 +419,95 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class HardshipReason(models.TextChoices):
+    """Why a customer says they cannot pay (the assistant's ``reason`` entity)."""
+
+    LOST_JOB = "lost_job", _("lost their job")
+    ILLNESS = "illness", _("illness")
+    LOWER_INCOME = "lower_income", _("lower income")
+    FORGOT = "forgot", _("forgot")
+    NO_BILL = "no_bill", _("never got the bill")
+    OTHER = "other", _("other")
+
+
+class PlanPolicy(models.Model):
+    """What payment plans a creditor offers, for one stage and segment (blank: any).
+
+    The most specific policy for an account wins: stage and segment, then stage, then
+    segment, then the creditor-wide one.
+    """
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="plan_policies")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
+    segment = models.CharField(_("segment"), max_length=100, blank=True, default="")
+    max_instalments = models.PositiveSmallIntegerField(_("maximum instalments"), default=6)
+    min_down_payment_percent = models.DecimalField(
+        _("minimum down payment (% of the balance)"), max_digits=5, decimal_places=2, default=10
+    )
+    min_instalment = money_field(_("minimum instalment"), default=0)
+    settlement_discount_percent = models.DecimalField(
+        _("discount for paying in one go (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("0 offers no settlement."),
+    )
+
+    class Meta:
+        verbose_name = _("payment plan policy")
+        verbose_name_plural = _("payment plan policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "stage", "segment"], name="plan_policy_unique_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor} {self.stage or '*'} {self.segment or '*'}"
+
+
+class PlanKind(models.TextChoices):
+    INSTALMENTS = "instalments", _("instalments")
+    SETTLEMENT = "settlement", _("settlement in one payment")
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("plan status", "active")
+    COMPLETED = "completed", _("completed")
+    BROKEN = "broken", pgettext_lazy("plan status", "broken")
+    CANCELLED = "cancelled", pgettext_lazy("plan status", "cancelled")
+
+
+class Plan(models.Model):
+    """A payment plan the customer agreed: its instalments replace the account's unpaid ones."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="plans")
+    kind = models.CharField(_("kind"), max_length=12, choices=PlanKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
+    )
+    total = money_field(_("total to pay"))
+    discount = money_field(_("discount"), default=0)
+    down_payment = money_field(_("down payment"), default=0)
+    instalment_count = models.PositiveSmallIntegerField(_("instalments"))
+    instalment_amount = money_field(_("instalment amount"))
+    first_due_date = models.DateField(_("first due date"))
+    channel = models.CharField(_("channel"), max_length=40, blank=True, default="")
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment plan")
+        verbose_name_plural = _("payment plans")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "status"], name="plan_account_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.total}"

@@ -1,5 +1,7 @@
 """Writes on the agents' queue."""
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from recaudo.customers.models import Customer
@@ -7,6 +9,9 @@ from recaudo.debts.models import Account
 from recaudo.lib.money import to_minor_units
 from recaudo.staff.models import Task
 from recaudo.staff.priority import task_priority
+
+if TYPE_CHECKING:
+    from recaudo.conversations.models import Conversation
 
 
 def open_task(
@@ -16,6 +21,7 @@ def open_task(
     reason: str,
     account: Account | None = None,
     dedupe_key: str | None = None,
+    conversation: "Conversation | None" = None,
 ) -> tuple[Task, bool]:
     """Put a task in the agents' queue; return it and whether it is new.
 
@@ -42,6 +48,7 @@ def open_task(
                 reason=reason,
                 priority=priority,
                 dedupe_key=dedupe_key,
+                conversation=conversation,
             )
     except IntegrityError:
         existing = Task.objects.filter(dedupe_key=dedupe_key).first()

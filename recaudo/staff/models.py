@@ -43,6 +43,14 @@ class Task(models.Model):
     step = models.ForeignKey(
         "strategies.Step", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The assistant's conversation a hand-off comes from: its transcript, for the agent.
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
     dedupe_key = models.CharField(
         _("deduplication key"), max_length=200, null=True, blank=True, unique=True
     )

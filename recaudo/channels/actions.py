@@ -5,11 +5,13 @@ call these; nothing else writes ``Message`` rows.
 """
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -94,19 +96,28 @@ def queue_message(
 
 
 def cancel_queued_messages(
-    account: Account, *, reason: str, actor: str, actor_name: str = ""
+    account: Account,
+    *,
+    reason: str,
+    actor: str,
+    actor_name: str = "",
+    purposes: Collection[str] | None = None,
 ) -> int:
     """Cancel every message still queued for ``account``; return how many.
 
+    With ``purposes``, only the messages with one of those policy purposes (the payload's
+    ``purpose``; without one, ``reply`` when the customer started it, else ``dunning``, as
+    the contact policy reads it), so receipts and answers to the customer still go.
     Writes one ``messages_cancelled`` event on the account's timeline when any was cancelled.
     A message a worker has already claimed is not touched here: the worker checks the account
     again right before sending and cancels it then if the account is settled.
     """
     now = timezone.now()
     with transaction.atomic():
-        count = Message.objects.filter(account=account, status=MessageStatus.QUEUED).update(
-            status=MessageStatus.CANCELLED, error=reason[:500]
-        )
+        queued = Message.objects.filter(account=account, status=MessageStatus.QUEUED)
+        if purposes is not None:
+            queued = queued.filter(_purpose_in(purposes))
+        count = queued.update(status=MessageStatus.CANCELLED, error=reason[:500])
         if count:
             AccountEvent.objects.create(
                 account=account,
@@ -118,6 +129,16 @@ def cancel_queued_messages(
                 data={"count": count, "reason": reason},
             )
     return count
+
+
+def _purpose_in(purposes: Collection[str]) -> Q:
+    """Messages whose policy purpose (see ``policy.context``) is one of ``purposes``."""
+    condition = Q(payload__purpose__in=list(purposes))
+    if "dunning" in purposes:
+        condition |= Q(payload__purpose__isnull=True, initiated_by_customer=False)
+    if "reply" in purposes:
+        condition |= Q(payload__purpose__isnull=True, initiated_by_customer=True)
+    return condition
 
 
 def mark_contact_point_invalid(contact_point: ContactPoint, *, reason: str) -> bool:
@@ -199,6 +220,9 @@ def record_inbound(inbound: InboundMessage, *, provider: str) -> Message | None:
     message to that address: that is the conversation the person is answering. With no outbound
     yet, the most recently added contact point wins. An unknown address is logged and not
     recorded (a message needs a creditor). A repeated provider id records nothing new.
+
+    A new message that is not an opt-out, nor the answer to the menu of a call we made, goes to
+    the self-service assistant, which queues its replies (``conversations.inbound``).
     """
     existing = Message.objects.filter(
         provider=provider, provider_message_id=inbound.provider_message_id
@@ -237,9 +261,23 @@ def record_inbound(inbound: InboundMessage, *, provider: str) -> Message | None:
     stop = opted_out_channel(inbound.body, inbound.channel)
     if stop is not None:
         opt_out_from_reply(message, channel=stop)
-    elif message.channel == Channel.VOICE:
-        act_on_voice_choice(message)
+    elif message.channel == Channel.VOICE and not message.payload.get("assistant"):
+        act_on_voice_choice(message)  # the menu of a call we made
+    else:
+        _answer_by_assistant(message)
     return message
+
+
+def _answer_by_assistant(message: Message) -> None:
+    """Hand the message to the self-service assistant (it queues its replies). Its failure
+    never loses the inbound record: it runs in a savepoint, and is logged."""
+    try:
+        from recaudo.conversations.inbound import answer_inbound
+
+        with transaction.atomic():
+            answer_inbound(message)
+    except Exception:
+        logger.exception("the assistant could not answer inbound message %s", message.id)
 
 
 def _medium_and_address(channel: str, raw: str) -> tuple[str, str]:

@@ -16,6 +16,8 @@ from recaudo.debts.models import (
     Hold,
     Instalment,
     Payment,
+    Plan,
+    PlanPolicy,
     Promise,
 )
 from recaudo.portfolio.models import SegmentRule
@@ -44,12 +46,25 @@ class SegmentRuleInline(admin.TabularInline):
     ]
 
 
+class PlanPolicyInline(admin.TabularInline):
+    model = PlanPolicy
+    extra = 0
+    fields = [
+        "stage",
+        "segment",
+        "max_instalments",
+        "min_down_payment_percent",
+        "min_instalment",
+        "settlement_discount_percent",
+    ]
+
+
 @admin.register(Creditor)
 class CreditorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "country", "currency", "timezone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [SegmentRuleInline]
+    inlines = [SegmentRuleInline, PlanPolicyInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "country", "currency", "timezone"]}),
         (
@@ -67,6 +82,18 @@ class CreditorAdmin(admin.ModelAdmin):
             },
         ),
         (_("Contact"), {"fields": ["contact_limits"]}),
+        (
+            _("Agreements and advisers"),
+            {
+                "fields": [
+                    "promise_max_days",
+                    "promise_min_percent",
+                    "adviser_hours_start",
+                    "adviser_hours_end",
+                    "adviser_saturdays",
+                ]
+            },
+        ),
     ]
 
 
@@ -84,7 +111,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class InstalmentInline(ReadOnlyInline):
     model = Instalment
-    fields = ["number", "due_date", "amount_due", "amount_paid"]
+    fields = ["number", "due_date", "amount_due", "amount_paid", "plan"]
 
 
 class PaymentInline(ReadOnlyInline):
@@ -228,3 +255,43 @@ class HoldAdmin(admin.ModelAdmin):
     def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
         for hold in queryset.filter(released_at__isnull=True):
             release_hold(hold, actor=Actor.AGENT, actor_name=request.user.get_username())
+
+
+class PlanInstalmentInline(ReadOnlyInline):
+    model = Instalment
+    fk_name = "plan"
+    fields = ["number", "due_date", "amount_due", "amount_paid"]
+    ordering = ["due_date", "number"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    """Plans are agreed through the assistant, the self-service page, the console or the API
+    (``agree_plan``); the admin only shows them with their instalments."""
+
+    list_display = [
+        "account",
+        "kind",
+        "status",
+        "total",
+        "discount",
+        "down_payment",
+        "instalment_count",
+        "instalment_amount",
+        "first_due_date",
+        "channel",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "account__creditor"]
+    search_fields = ["account__external_id", "account__customer__document_number"]
+    list_select_related = ["account"]
+    inlines = [PlanInstalmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

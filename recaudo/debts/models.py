@@ -217,6 +217,16 @@ class Instalment(models.Model):
         related_name="instalments",
         verbose_name=_("payment plan"),
     )
+    # Set on the creditor's unpaid instalments a payment plan replaced (closed at what was paid):
+    # the import leaves them alone and allocation keeps what they had.
+    superseded_by = models.ForeignKey(
+        "Plan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="superseded_instalments",
+        verbose_name=_("superseded by plan"),
+    )
     number = models.PositiveIntegerField(_("number"))
     due_date = models.DateField(_("due date"))
     amount_due = money_field(_("amount due"))
@@ -408,6 +418,10 @@ class Hold(models.Model):
     note = models.TextField(_("note"), blank=True, default="")
     started_at = models.DateTimeField(_("since"))
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    # The account's status before a dispute hold set it to ``dispute``: restored on release.
+    status_before = models.CharField(
+        _("status before"), max_length=20, choices=AccountStatus.choices, blank=True, default=""
+    )
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")
 
@@ -494,6 +508,10 @@ class Plan(models.Model):
     instalment_count = models.PositiveSmallIntegerField(_("instalments"))
     instalment_amount = money_field(_("instalment amount"))
     first_due_date = models.DateField(_("first due date"))
+    # Paid before the plan beyond what the account's instalments took (an account without
+    # instalments, an overpayment): already counted in the balance the plan was agreed on, so
+    # it never pays the plan's instalments (portfolio/allocation.py).
+    paid_before = money_field(_("paid before the plan, unallocated"), default=0)
     channel = models.CharField(_("channel"), max_length=40, blank=True, default="")
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True, default="")

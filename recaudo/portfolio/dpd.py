@@ -1,6 +1,7 @@
 """Days past due, overdue amount, next due date and punctuality of each account, as of a date.
 
-Payments made on or before ``as_of`` are allocated to the oldest instalments first. An instalment
+Payments made on or before ``as_of`` are allocated to the oldest instalments first (a payment
+plan's instalments after the creditor's: ``allocation.allocate_oldest_first``). An instalment
 is *past due* when its due date is before ``as_of`` and its unpaid remainder exceeds the account's
 tolerance (``tolerance_minor``); the oldest past-due instalment sets
 ``days_past_due = as_of - due date``. A remainder at or under the tolerance never counts.
@@ -15,7 +16,7 @@ import datetime as dt
 
 import polars as pl
 
-from recaudo.portfolio.allocation import allocate_oldest_first, running_total_within
+from recaudo.portfolio.allocation import allocate_oldest_first, has_plans, running_total_within
 from recaudo.portfolio.frames import DELINQUENCY
 
 # Days since 1970 shifted to be non-negative, and room for them under each account id.
@@ -78,6 +79,12 @@ def delinquency(
     """One row per account of ``accounts`` (``account_id``, ``tolerance_minor``): DELINQUENCY."""
     payments = payments.filter(pl.col("paid_on") <= as_of)
     allocated = allocate_oldest_first(instalments, paid_totals(payments, as_of))
+    if has_plans(allocated):
+        # Plans are served after the creditor's schedule; punctuality reads by due date.
+        allocated = allocated.sort("account_id", "due_date", "number")
+    allocated = allocated.drop(
+        [name for name in ("plan_id", "plan_paid_before_minor") if name in allocated.columns]
+    )
     unpaid = pl.col("amount_due_minor") - pl.col("amount_paid_minor")
     due_before = pl.col("due_date") < as_of
     paid_on_time = pl.col("paid_by_due_minor") >= (

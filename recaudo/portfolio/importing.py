@@ -51,6 +51,8 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    # Rows the import left alone on purpose (instalments replaced by a payment plan).
+    skipped: dict[str, int] = field(default_factory=dict)
     rejected: pl.DataFrame | None = None
     written: bool = False
     elapsed_seconds: float = 0.0
@@ -398,6 +400,7 @@ def _apply_counts(report: ImportReport, counts: store.Counts) -> None:
         counts.updated,
         counts.unchanged,
     )
+    report.skipped = counts.skipped
 
 
 def _done(report: ImportReport, started: float) -> ImportReport:

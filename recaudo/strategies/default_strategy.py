@@ -4,6 +4,7 @@ Gentle and useful first (a reminder before the due date, the due day, a payment 
 offer), people past 60 days (an adviser takes over in pre-legal: that is when a conversation
 matters most), the pre-legal notice last. Dunning steps pause while a promise or a plan is in
 force; the second payment link only goes when the customer did not answer the previous step.
+The day after a promise is broken, a kind follow-up offers a new date or a plan.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class DefaultStep:
     template_code: str = ""
     stage: str = ""
     conditions: dict[str, Any] = field(default_factory=dict)
+    trigger: str = StepTrigger.DUE_DATE
 
 
 DEFAULT_STEPS: tuple[DefaultStep, ...] = (
@@ -120,6 +122,16 @@ DEFAULT_STEPS: tuple[DefaultStep, ...] = (
         "pre-legal-notice",
         conditions=DUNNING,
     ),
+    DefaultStep(
+        110,
+        gettext_noop("Kind follow-up the day after a broken promise"),
+        1,
+        StepAction.MESSAGE,
+        "whatsapp",
+        "promise-broken",
+        conditions={**DUNNING, "channels": ["sms", "email"]},
+        trigger=StepTrigger.PROMISE_BROKEN,
+    ),
 )
 
 
@@ -144,7 +156,7 @@ def install_default_strategy(creditor: Creditor) -> Strategy:
                     strategy=strategy,
                     order=step.order,
                     name=gettext(step.name),
-                    trigger=StepTrigger.DUE_DATE,
+                    trigger=step.trigger,
                     offset_days=step.offset_days,
                     stage=step.stage,
                     action=step.action,

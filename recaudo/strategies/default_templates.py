@@ -17,7 +17,7 @@ from recaudo.debts.models import Stage
 
 PAY_BUTTON = {"id": "pay", "title": "Pagar ahora", "url": "{{ payment_link }}"}
 ADVISER_BUTTON = {"id": "adviser", "title": "Hablar con un asesor"}
-PLAN_BUTTON = {"id": "plan", "title": "Ver mi plan", "url": "{{ payment_link }}"}
+PLAN_BUTTON = {"id": "plan", "title": "Ver mi plan", "url": "{{ self_service_link }}"}
 PROMISE_BUTTON = {"id": "paid", "title": "Ya pagué"}
 
 
@@ -175,7 +175,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         ADMINISTRATIVE,
         "Oferta de plan de pagos (SMS)",
         "Hola, {{ first_name }}. Le escribe {{ collector_identity }}. Podemos ofrecerle un "
-        "plan de pagos a su medida para su saldo de {{ amount }}. Véalo en: {{ payment_link }} "
+        "plan de pagos a su medida para su saldo de {{ amount }}. Véalo en: {{ self_service_link }} "
         "{{ opt_out_text }}",
     ),
     _whatsapp(
@@ -198,7 +198,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "Sabemos que a veces las cuentas se complican, y queremos ayudarle. Para su saldo de "
         "{{ amount }} podemos ofrecerle un plan de pagos en cuotas que se ajuste a su "
         "presupuesto.\n\n"
-        "Vea las opciones en {{ payment_link }} o responda a este correo para acordarlo con "
+        "Vea las opciones en {{ self_service_link }} o responda a este correo para acordarlo con "
         "un asesor.\n\n" + SIGNATURE,
         subject="Un plan de pagos a su medida",
     ),
@@ -291,5 +291,39 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "{{ promise_date }}. Puede pagar con el botón de abajo o con {{ payment_methods }}.\n\n"
         "{{ opt_out_text }}",
         (PAY_BUTTON, PROMISE_BUTTON),
+    ),
+    # --- promise-broken -------------------------------------------------------------------
+    DefaultTemplate(
+        "promise-broken",
+        "sms",
+        ADMINISTRATIVE,
+        "Seguimiento de un compromiso no cumplido (SMS)",
+        "Hola, {{ first_name }}. Le escribe {{ collector_identity }}. No vimos el pago "
+        "acordado. Si necesita otra fecha o un plan: {{ payment_link }} {{ opt_out_text }}",
+    ),
+    _whatsapp(
+        "promise-broken",
+        ADMINISTRATIVE,
+        "Seguimiento de un compromiso no cumplido (WhatsApp)",
+        "recaudo_compromiso_no_cumplido",
+        "Hola, {{ first_name }}. Le escribimos de {{ collector_identity }}.\n\n"
+        "Gracias por el compromiso de pago que hizo con nosotros. Todavía no vemos el pago, "
+        "y sabemos que a veces surgen imprevistos. Su saldo pendiente es {{ amount }}: puede "
+        "elegir una nueva fecha o un plan de pagos que se ajuste a su presupuesto.\n\n"
+        "{{ opt_out_text }}",
+        (PAY_BUTTON, PLAN_BUTTON, ADVISER_BUTTON),
+    ),
+    DefaultTemplate(
+        "promise-broken",
+        "email",
+        ADMINISTRATIVE,
+        "Seguimiento de un compromiso no cumplido (correo)",
+        "Hola, {{ first_name }}:\n\n"
+        "Gracias por el compromiso de pago que hizo con nosotros. Todavía no vemos el pago, "
+        "y sabemos que a veces surgen imprevistos.\n\n"
+        "Queremos ayudarle a ponerse al día con su saldo pendiente de {{ amount }}. Puede "
+        "pagar en {{ payment_link }}, elegir allí una nueva fecha o un plan de pagos, o "
+        "responder a este correo para acordarlo con un asesor.\n\n" + SIGNATURE,
+        subject="Le ayudamos a elegir una nueva fecha de pago",
     ),
 )

@@ -100,6 +100,8 @@ class StepTrigger(models.TextChoices):
     DUE_DATE = "due_date", _("days from the due date")
     # offset_days after the account entered ``stage``.
     STAGE_ENTRY = "stage_entry", _("days after entering a stage")
+    # offset_days after a promise to pay was broken (the refresh's ``promise_broken`` event).
+    PROMISE_BROKEN = "promise_broken", _("days after a promise was broken")
 
 
 class StepAction(models.TextChoices):

@@ -7,7 +7,8 @@ Nothing here touches the database or the clock: ``planning.py`` loads the frames
   creditor's active strategy for its segment, else the one for every segment) holds the step;
 * its date falls in ``[as_of - grace_days, as_of]``: for ``due_date`` steps the anchor is the
   oldest unpaid due date (offsets ≥ 0) or the next due date (offsets < 0), for ``stage_entry``
-  steps the day the account entered ``stage``; the date is anchor + offset. The grace catches up
+  steps the day the account entered ``stage``, for ``promise_broken`` steps the day the refresh
+  marked its last promise broken; the date is anchor + offset. The grace catches up
   a day the plan did not run; the dedupe key ``plan:{account}:{step}:{anchor}`` keeps a step
   from firing twice for the same anchor;
 * its conditions hold (``CONDITIONS``); ``wait`` steps never produce anything.
@@ -52,6 +53,8 @@ ACCOUNTS: Schema = {
     # inbound message (both UTC); null when there is none.
     "last_step_at": pl.Datetime("us", "UTC"),
     "last_inbound_at": pl.Datetime("us", "UTC"),
+    # The ``as_of`` of the account's last ``promise_broken`` event; null when none.
+    "promise_broken_on": pl.Date,
 }
 
 STRATEGIES: Schema = {
@@ -328,6 +331,8 @@ def evaluate_step(
     anchor: pl.Expr
     if step.trigger == "stage_entry":
         anchor = pl.when(pl.col("stage") == step.stage).then(_stage_entered_on(settings))
+    elif step.trigger == "promise_broken":
+        anchor = pl.col("promise_broken_on")
     elif step.offset_days < 0:
         anchor = pl.col("next_due_date")
     else:

@@ -181,6 +181,14 @@ def load_accounts(
         [creditor.pk, as_of, *only_params],
         {"account_id": pl.Int64, "stage_entered_on": pl.Date},
     )
+    broken = read_frame(
+        "SELECT e.account_id, MAX(e.as_of) FROM debts_accountevent e "
+        "JOIN debts_account a ON a.id = e.account_id "
+        "WHERE a.creditor_id = %s AND e.kind = 'promise_broken' "
+        f"AND e.as_of <= %s {only} GROUP BY e.account_id",
+        [creditor.pk, as_of, *only_params],
+        {"account_id": pl.Int64, "promise_broken_on": pl.Date},
+    )
     promised = read_frame(
         "SELECT DISTINCT p.account_id FROM debts_promise p "
         "JOIN debts_account a ON a.id = p.account_id "
@@ -218,6 +226,7 @@ def load_accounts(
     return (
         accounts.with_columns(oldest_unpaid_due_date=oldest)
         .join(entered, on="account_id", how="left")
+        .join(broken, on="account_id", how="left")
         .join(promised, on="account_id", how="left")
         .join(last_step, on="account_id", how="left")
         .join(last_inbound, on="customer_id", how="left")

@@ -30,6 +30,7 @@ from recaudo.channels.models import Message
 from recaudo.customers.models import Channel, Customer
 from recaudo.debts.models import Account, Creditor, PromiseStatus
 from recaudo.lib.money import format_money
+from recaudo.selfservice.links import self_service_link
 from recaudo.strategies.content_check import Finding, check_content
 from recaudo.strategies.links import payment_link
 from recaudo.strategies.models import Template
@@ -46,6 +47,9 @@ VARIABLES: dict[str, Any] = {
     ),
     "days_past_due": gettext_lazy("Days past due"),
     "payment_link": gettext_lazy("Signed payment link for the account"),
+    "self_service_link": gettext_lazy(
+        "Signed link to the customer's self-service page (accounts, payments, plans, statements)"
+    ),
     "payment_methods": gettext_lazy("Ways to pay in the customer's country"),
     "creditor_name": gettext_lazy("Creditor's name"),
     "opt_out_text": gettext_lazy("How to stop messages on this channel"),
@@ -332,6 +336,7 @@ def build_context(
         "due_date": "",
         "days_past_due": "0",
         "payment_link": "",
+        "self_service_link": self_service_link(customer.pk or 0),
         "promise_amount": "",
         "promise_date": "",
         "external_id": "",

@@ -16,14 +16,14 @@ def test_a_promise_replaces_the_active_one_and_puts_the_account_in_promise() -> 
     account = make_account()
     first = make_promise(
         account,
-        amount=Decimal("50000"),
+        amount=Decimal("500000"),
         promised_date=dt.date(2026, 12, 5),
         today=TODAY,
         actor="customer",
     )
     second = make_promise(
         account,
-        amount=Decimal("60000"),
+        amount=Decimal("600000"),
         promised_date=dt.date(2026, 12, 10),
         today=TODAY,
         actor="agent",

@@ -29,6 +29,8 @@ def staff_client(db: None) -> Client:
         "/admin/debts/promise/",
         "/admin/debts/hold/",
         "/admin/debts/hold/add/",
+        "/admin/debts/plan/",
+        "/admin/debts/creditor/add/",
         "/admin/staff/task/",
     ],
 )
@@ -63,3 +65,22 @@ def test_a_hold_added_in_the_admin_goes_through_the_action(staff_client: Client)
     hold = Hold.objects.get()
     assert (hold.actor, hold.actor_name) == ("agent", "admin")
     assert account.events.get().kind == "hold_placed"
+
+
+def test_a_plan_page_shows_its_instalments_read_only(staff_client: Client) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from recaudo.debts.actions import agree_plan
+    from recaudo.debts.models import PlanPolicy
+
+    account = make_account(balance=Decimal("600000"))
+    PlanPolicy.objects.create(creditor=account.creditor, max_instalments=6)
+    plan = agree_plan(account, option_key="plan-6", today=dt.date(2026, 12, 1), actor="customer")
+
+    response = staff_client.get(f"/admin/debts/plan/{plan.pk}/change/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "90.000" in body or "90000" in body  # (600 000 - 60 000) / 6
+    assert 'name="_save"' not in body

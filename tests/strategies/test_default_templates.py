@@ -22,6 +22,7 @@ EXPECTED = {
     "adviser-followup": {"whatsapp", "email"},
     "pre-legal-notice": {"email", "letter"},
     "promise-reminder": {"sms", "whatsapp"},
+    "promise-broken": {"sms", "whatsapp", "email"},
 }
 COUNTRIES = {
     "CO": ("COP", "America/Bogota"),

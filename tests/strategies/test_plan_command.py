@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from recaudo.debts.models import Creditor
 from recaudo.strategies import planning
+from recaudo.strategies.default_strategy import DEFAULT_STEPS
 
 from .conftest import StandInPolicy, past_due_account, stand_in_decide
 
@@ -48,7 +49,7 @@ def test_explain_says_why_each_step_fires_or_not(creditor: Creditor) -> None:
     output = run("--as-of=2026-03-10", f"--explain={account.external_id}")
     lines = output.splitlines()
     assert account.external_id in lines[0]
-    assert len([line for line in lines if re.match(r"  \d+\. ", line)]) == 10
+    assert len([line for line in lines if re.match(r"  \d+\. ", line)]) == len(DEFAULT_STEPS)
     assert "2026-03-07" in output  # the oldest unpaid due date
     assert "whatsapp" in output
     assert "allowed" in output  # the policy's rule for the planned message

@@ -29,6 +29,7 @@ def accounts(*rows: dict[str, Any]) -> pl.DataFrame:
         "active_promise": False,
         "last_step_at": None,
         "last_inbound_at": None,
+        "promise_broken_on": None,
     }
     filled = []
     for number, row in enumerate(rows, start=1):
@@ -130,6 +131,48 @@ def test_stage_entry_steps_count_from_the_day_the_account_entered_the_stage() ->
     # No stage change recorded: the day the days past due reached the stage's bound (61).
     derived = {"stage": "pre_legal", "oldest_unpaid_due_date": dt.date(2026, 1, 3)}
     assert reason(derived, spec) == planner.FIRES  # 3 Jan + 61 = 5 Mar, + 5 = 10 Mar
+
+
+@pytest.mark.parametrize(
+    ("broken_on", "active_promise", "expected"),
+    [
+        (dt.date(2026, 3, 9), False, planner.FIRES),  # broken yesterday: the day after
+        (dt.date(2026, 3, 6), False, planner.FIRES),  # caught up inside the grace window
+        (dt.date(2026, 3, 5), False, planner.PASSED),
+        (dt.date(2026, 3, 10), False, planner.NOT_YET),
+        (None, False, planner.NO_ANCHOR),
+        (dt.date(2026, 3, 9), True, planner.PROMISE),  # a new promise since: nothing to say
+    ],
+)
+def test_promise_broken_steps_count_from_the_day_the_promise_was_broken(
+    broken_on: dt.date | None, active_promise: bool, expected: str
+) -> None:
+    spec = step(
+        1,
+        trigger="promise_broken",
+        template_code="promise-broken",
+        conditions=StepConditions(no_active_promise=True),
+    )
+    row = {
+        "promise_broken_on": broken_on,
+        "active_promise": active_promise,
+        "oldest_unpaid_due_date": dt.date(2026, 1, 1),
+    }
+    assert reason(row, spec) == expected
+
+
+def test_a_broken_promise_follow_up_supersedes_dunning_and_fires_once_per_promise() -> None:
+    frame = accounts(
+        {"oldest_unpaid_due_date": dt.date(2026, 3, 7), "promise_broken_on": dt.date(2026, 3, 9)}
+    )
+    dunning = step(3, order=30)
+    follow_up = step(1, step_id=500, order=110, trigger="promise_broken")
+    proposals = planner.propose(
+        frame, strategies((1, "")), [dunning, follow_up], NO_VARIANTS, AS_OF
+    )
+    latest = planner.supersede(proposals).filter(pl.col("reason") == planner.FIRES)
+    assert latest["step_id"].to_list() == [500]
+    assert latest["dedupe_key"].to_list() == ["plan:1:500:2026-03-09"]
 
 
 @pytest.mark.parametrize(

@@ -344,3 +344,36 @@ def test_a_message_step_without_a_channel_is_counted_not_lost(
 
     assert not Message.objects.exists()
     assert report.skipped == {planning.SKIP_NO_CHANNEL: 2}
+
+
+def test_the_day_after_a_broken_promise_the_follow_up_is_planned(
+    creditor: Creditor, stand_in: StandInPolicy
+) -> None:
+    from decimal import Decimal
+
+    from recaudo.debts.actions import settle_agreements
+    from recaudo.debts.models import EventKind
+    from recaudo.strategies.actions import install_default_templates
+    from recaudo.strategies.default_strategy import install_default_strategy
+
+    Step.objects.filter(strategy__creditor=creditor).delete()
+    install_default_strategy(creditor)
+    install_default_templates(creditor)
+    # 40 days late: no dunning step of the default strategy falls on AS_OF.
+    account = past_due_account(creditor, 40)
+    Promise.objects.create(
+        account=account,
+        amount=Decimal("1000"),
+        promised_date=AS_OF - dt.timedelta(days=2),
+        actor="customer",
+    )
+    assert settle_agreements(creditor, as_of=AS_OF - dt.timedelta(days=1)).broken_promises == 1
+    assert account.events.filter(kind=EventKind.PROMISE_BROKEN).exists()
+
+    run(creditor, stand_in)
+    run(creditor, stand_in)
+
+    message = Message.objects.get(account=account)
+    assert message.template is not None
+    assert (message.template.code, message.channel) == ("promise-broken", "whatsapp")
+    assert message.step is not None and message.step.trigger == "promise_broken"

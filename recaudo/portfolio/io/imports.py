@@ -17,7 +17,15 @@ import polars as pl
 from django.db import connection, models
 
 from recaudo.customers.models import Consent, ConsentPurpose, ContactPoint, Customer
-from recaudo.debts.models import Account, AccountEvent, Creditor, EventKind, Instalment, Payment
+from recaudo.debts.models import (
+    Account,
+    AccountEvent,
+    Creditor,
+    EventKind,
+    Instalment,
+    Payment,
+    Plan,
+)
 from recaudo.portfolio import imports as schema
 from recaudo.portfolio.allocation import allocate_oldest_first
 from recaudo.portfolio.io.bulk import insert_frame, is_postgresql, read_frame, update_from_frame
@@ -31,14 +39,20 @@ class Counts:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    # Rows left alone on purpose: instalments a payment plan replaced or created.
+    skipped: dict[str, int] = field(default_factory=dict)
 
-    def add(self, kind: str, *, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
+    def add(
+        self, kind: str, *, created: int = 0, updated: int = 0, unchanged: int = 0, skipped: int = 0
+    ) -> None:
         for totals, count in (
             (self.created, created),
             (self.updated, updated),
             (self.unchanged, unchanged),
         ):
             totals[kind] = totals.get(kind, 0) + count
+        if skipped:
+            self.skipped[kind] = self.skipped.get(kind, 0) + skipped
 
 
 @dataclass(frozen=True)
@@ -691,7 +705,8 @@ def write_instalments(rows: pl.DataFrame, writer: Writer, counts: Counts) -> lis
     incoming = incoming.join(accounts, on="account_id")
     keys = _any_of(incoming["account_pk"], "bigint")
     stored = read_frame(
-        f"SELECT i.id, i.account_id, i.number, i.due_date, {_money_sql('i.amount_due')} "
+        f"SELECT i.id, i.account_id, i.number, i.due_date, {_money_sql('i.amount_due')}, "
+        "CASE WHEN i.plan_id IS NULL AND i.superseded_by_id IS NULL THEN 0 ELSE 1 END "
         f"FROM {Instalment._meta.db_table} i WHERE i.account_id {keys.match}",
         [keys.values],
         {
@@ -700,11 +715,15 @@ def write_instalments(rows: pl.DataFrame, writer: Writer, counts: Counts) -> lis
             "number": pl.Int64,
             "due_date_old": pl.Date,
             "amount_due_e4_old": pl.Int64,
+            "in_plan": pl.Int64,
         },
     )
     joined = incoming.join(stored, on=["account_pk", "number"], how="left")
     new = joined.filter(pl.col("instalment_pk").is_null())
-    existing = joined.filter(pl.col("instalment_pk").is_not_null())
+    # A payment plan replaced these (or they are the plan's own): the agreement with the
+    # customer stands over the creditor's old schedule, so the file does not touch them.
+    in_plan = joined.filter(pl.col("in_plan") == 1)
+    existing = joined.filter(pl.col("instalment_pk").is_not_null() & (pl.col("in_plan") == 0))
     changed = existing.filter(_changed(existing, ["due_date", "amount_due_e4"]))
     _insert_rows(
         Instalment,
@@ -730,6 +749,7 @@ def write_instalments(rows: pl.DataFrame, writer: Writer, counts: Counts) -> lis
         created=new.height,
         updated=changed.height,
         unchanged=existing.height - changed.height,
+        skipped=in_plan.height,
     )
     new_on_existing = new.filter(pl.col("existed_before"))
     events = [
@@ -871,14 +891,16 @@ def _reduce_balances(recorded: pl.DataFrame, writer: Writer) -> None:
 
 
 def reallocate(account_pks: pl.Series) -> int:
-    """Recompute ``Instalment.amount_paid`` of these accounts over all their payments."""
+    """Recompute ``Instalment.amount_paid`` of these accounts over all their payments (the
+    creditor's instalments first, then payment plans': ``allocation.allocate_oldest_first``)."""
     if not account_pks.len():
         return 0
     keys = _any_of(account_pks, "bigint")
     instalments = read_frame(
         f"SELECT i.id, i.account_id, i.number, i.due_date, {_money_sql('i.amount_due')}, "
-        f"{_money_sql('i.amount_paid')} FROM {Instalment._meta.db_table} i "
-        f"WHERE i.account_id {keys.match}",
+        f"{_money_sql('i.amount_paid')}, i.plan_id, {_money_sql('COALESCE(p.paid_before, 0)')} "
+        f"FROM {Instalment._meta.db_table} i LEFT JOIN {Plan._meta.db_table} p "
+        f"ON p.id = i.plan_id WHERE i.account_id {keys.match}",
         [keys.values],
         {
             "id": pl.Int64,
@@ -887,6 +909,8 @@ def reallocate(account_pks: pl.Series) -> int:
             "due_date": pl.Date,
             "amount_due_minor": pl.Int64,
             "amount_paid_old": pl.Int64,
+            "plan_id": pl.Int64,
+            "plan_paid_before_minor": pl.Int64,
         },
     )
     paid_totals = read_frame(

@@ -32,6 +32,11 @@ from recaudo.portfolio.refresh import (
 )
 
 SCALE = 10**TEN_THOUSANDTHS_DIGITS  # money columns keep four decimals
+# Columns of the instalments frame about payment plans (allocation.allocate_oldest_first).
+PLAN_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "plan_id": pl.Int64,
+    "plan_paid_before_minor": pl.Int64,
+}
 # Engine values that debts.Account indexes (account_stage_bucket, account_segment).
 INDEXED_VALUES = ("bucket", "stage", "segment")
 
@@ -58,6 +63,11 @@ class CreditorRefresh:
     by_bucket: dict[str, int] = field(default_factory=dict)
     by_segment: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    # The agreements step (debts.actions.settle_agreements).
+    kept_promises: int = 0
+    completed_plans: int = 0
+    broken_promises: int = 0
+    broken_plans: int = 0
 
 
 def engine_settings(creditor: Creditor) -> EngineSettings:
@@ -141,12 +151,18 @@ def load_accounts(creditor: Creditor, currencies: list[str]) -> tuple[pl.DataFra
 
 def load_instalments(creditor: Creditor, currencies: list[str]) -> pl.DataFrame:
     amount, params = minor_units_sql("i.amount_due", currencies)
+    paid_before, paid_before_params = minor_units_sql("COALESCE(p.paid_before, 0)", currencies)
     sql = (
-        f"SELECT i.account_id, i.number, i.due_date, {amount} "
+        f"SELECT i.account_id, i.number, i.due_date, {amount}, i.plan_id, {paid_before} "
         "FROM debts_instalment i JOIN debts_account a ON a.id = i.account_id "
+        "LEFT JOIN debts_plan p ON p.id = i.plan_id "
         "WHERE a.creditor_id = %s"
     )
-    return read_frame(sql, [*params, creditor.pk], frames.INSTALMENTS)
+    # A plan's instalments are paid after the creditor's, less what was paid before the plan
+    # (allocation.py).
+    return read_frame(
+        sql, [*params, *paid_before_params, creditor.pk], frames.INSTALMENTS | PLAN_COLUMNS
+    )
 
 
 def end_of_day_utc(creditor: Creditor, as_of: dt.date) -> dt.datetime:
@@ -295,8 +311,16 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
 def refresh_creditor(creditor: Creditor, as_of: dt.date) -> CreditorRefresh:
     """Recompute every account of ``creditor`` as of ``as_of`` and store what changed."""
     outcome = CreditorRefresh(creditor=creditor.slug, as_of=as_of)
+    from recaudo.debts.actions import settle_agreements
+
+    started = time.perf_counter()
+    # A database step before the pure engine, one short transaction per account (no account
+    # stays locked during the engine): an account whose promise or plan was kept, completed
+    # or broken has its new status, and the engine computes its stage on that.
+    settled = settle_agreements(creditor, as_of=as_of)
+    outcome.kept_promises, outcome.completed_plans = settled.kept_promises, settled.completed_plans
+    outcome.broken_promises, outcome.broken_plans = settled.broken_promises, settled.broken_plans
     with bulk_cache(), transaction.atomic():
-        started = time.perf_counter()
         inputs = load_inputs(creditor, as_of)
         loaded = time.perf_counter()
         result = refresh(
@@ -323,3 +347,66 @@ def refresh_creditor(creditor: Creditor, as_of: dt.date) -> CreditorRefresh:
         "write": written - computed,
     }
     return outcome
+
+
+def refresh_account_delinquency(account: Any, as_of: dt.date) -> None:
+    """Recompute one account's ``days_past_due``, ``overdue_amount`` and ``next_due_date`` as of
+    ``as_of`` with the engine's own function (``dpd.delinquency``), and store them.
+
+    Called after a payment so the pages and the promise limits do not show what was just paid
+    as overdue until the nightly refresh; bucket, stage, segment and score stay the refresh's.
+    """
+    from recaudo.debts.models import Account
+    from recaudo.lib.money import from_minor_units, to_minor_units
+    from recaudo.portfolio.dpd import delinquency
+    from recaudo.portfolio.refresh import with_money_scales
+
+    currency = account.currency
+    zone = zoneinfo.ZoneInfo(account.creditor.timezone)
+    instalments = pl.DataFrame(
+        [
+            (
+                account.pk,
+                number,
+                due_date,
+                to_minor_units(amount_due, currency),
+                plan_id,
+                to_minor_units(paid_before or Decimal(0), currency),
+            )
+            for number, due_date, amount_due, plan_id, paid_before in (
+                account.instalments.values_list(
+                    "number", "due_date", "amount_due", "plan_id", "plan__paid_before"
+                )
+            )
+        ],
+        schema=frames.INSTALMENTS | PLAN_COLUMNS,
+        orient="row",
+    )
+    payments = pl.DataFrame(
+        [
+            (account.pk, paid_at.astimezone(zone).date(), to_minor_units(amount, currency))
+            for paid_at, amount in account.payments.values_list("paid_at", "amount")
+        ],
+        schema=frames.PAYMENTS,
+        orient="row",
+    )
+    accounts = with_money_scales(
+        pl.DataFrame(
+            {
+                "account_id": [account.pk],
+                "minor_unit": [minor_unit(currency)],
+                "balance_minor": [0],
+            },
+            schema={"account_id": pl.Int64, "minor_unit": pl.Int64, "balance_minor": pl.Int64},
+        ),
+        Decimal(account.creditor.past_due_tolerance),
+    )
+    [row] = delinquency(accounts, instalments, payments, as_of).iter_rows(named=True)
+    account.days_past_due = row["days_past_due"]
+    account.overdue_amount = from_minor_units(row["overdue_amount_minor"], currency)
+    account.next_due_date = row["next_due_date"]
+    Account.objects.filter(pk=account.pk).update(
+        days_past_due=account.days_past_due,
+        overdue_amount=account.overdue_amount,
+        next_due_date=account.next_due_date,
+    )

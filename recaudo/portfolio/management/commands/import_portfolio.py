@@ -87,6 +87,14 @@ class Command(BaseCommand):
             write_rejected(report.rejected, path)
             console.print(_("Rejected rows written to %(path)s") % {"path": path})
         console.print(_summary_table(report))
+        if report.skipped.get("instalments"):
+            console.print(
+                _(
+                    "%(count)s instalments left as they are: a payment plan agreed with the "
+                    "customer replaced them (docs/agreements.md)."
+                )
+                % {"count": f"{report.skipped['instalments']:,}"}
+            )
         console.print(
             _("%(rows)s rows in %(seconds).1f s (%(rate)s rows/s)")
             % {

@@ -70,6 +70,18 @@ class Command(BaseCommand):
         ):
             listed = ", ".join(f"{name}: {count:,}" for name, count in counts.items()) or "-"
             write(f"  {title}: {listed}")
+        if outcome.kept_promises or outcome.completed_plans:
+            write(
+                "  "
+                + _("Kept promises: %(promises)d, completed plans: %(plans)d")
+                % {"promises": outcome.kept_promises, "plans": outcome.completed_plans}
+            )
+        if outcome.broken_promises or outcome.broken_plans:
+            write(
+                "  "
+                + _("Broken promises: %(promises)d, broken plans: %(plans)d")
+                % {"promises": outcome.broken_promises, "plans": outcome.broken_plans}
+            )
         write(
             "  "
             + _("Time: load %(load).2f s, compute %(compute).2f s, write %(write).2f s")

@@ -187,6 +187,8 @@ class Command(BaseCommand):
         write(f"  {item.order}. {item.name} [{what}]")
         if item.trigger == "stage_entry":
             trigger = _("%(days)+d days after entering the stage") % {"days": item.offset_days}
+        elif item.trigger == "promise_broken":
+            trigger = _("%(days)+d days after a promise was broken") % {"days": item.offset_days}
         else:
             trigger = _("%(days)+d days from the due date") % {"days": item.offset_days}
         dates = (

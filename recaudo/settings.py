@@ -172,3 +172,43 @@ FCM = {
     "service_account_file": env_str("FCM_SERVICE_ACCOUNT_FILE"),
     "api_base": env_str("FCM_API_BASE", "https://fcm.googleapis.com/v1"),
 }
+
+# --- payments ---
+# Which payment provider opens checkouts (see recaudo/payments/registry.py): "sandbox" (its own
+# test checkout page, for the demo and tests), "stripe" or "mercadopago". `recaudo check` names
+# the missing variables of the chosen one. ``api_base`` is only changed by tests.
+RECAUDO_PAYMENT_PROVIDER = env_str("RECAUDO_PAYMENT_PROVIDER", "sandbox")
+# Signs the sandbox checkout's notices; empty means derived from SECRET_KEY.
+RECAUDO_SANDBOX_PAYMENT_SECRET = env_str("RECAUDO_SANDBOX_PAYMENT_SECRET")
+# An open checkout of the same account, amount and purpose younger than this is reused (a
+# double click opens one checkout).
+RECAUDO_CHECKOUT_REUSE_MINUTES = env_int("RECAUDO_CHECKOUT_REUSE_MINUTES", 30)
+STRIPE = {
+    "secret_key": env_str("STRIPE_SECRET_KEY"),
+    "webhook_secret": env_str("STRIPE_WEBHOOK_SECRET"),
+    "api_base": env_str("STRIPE_API_BASE"),
+}
+MERCADOPAGO = {
+    "access_token": env_str("MERCADOPAGO_ACCESS_TOKEN"),
+    "webhook_secret": env_str("MERCADOPAGO_WEBHOOK_SECRET"),
+    "api_base": env_str("MERCADOPAGO_API_BASE"),
+}
+
+# --- assistant language model ---
+# The intent model trains in about a second on first use and is kept on disk here, under a
+# name made of the hash of the training data and the scikit-learn version (a file with another
+# hash is never loaded); empty disables the disk cache. See docs/assistant-nlu.md.
+RECAUDO_NLU_CACHE_DIR = env_str("RECAUDO_NLU_CACHE_DIR", str(DATA_DIR / "cache" / "nlu"))
+# Optional fallback for messages the local model is unsure about: any OpenAI-compatible
+# chat-completions endpoint (base URL, e.g. http://127.0.0.1:11434 or https://api.openai.com).
+# Off while the URL is empty. It only picks an intent; amounts and dates never come from it.
+RECAUDO_LLM_URL = env_str("RECAUDO_LLM_URL")
+RECAUDO_LLM_MODEL = env_str("RECAUDO_LLM_MODEL")
+RECAUDO_LLM_API_KEY = env_str("RECAUDO_LLM_API_KEY")
+
+# --- web chat ---
+# Keep database connections open between requests (seconds; 0 closes them after each request,
+# Django's default). Behind a threaded server (gunicorn --threads) 60 saves a PostgreSQL
+# connection per request: see docs/web-chat.md and bench/assistant.py.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("RECAUDO_DB_CONN_MAX_AGE", 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

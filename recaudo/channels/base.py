@@ -96,6 +96,9 @@ class WebhookBatch:
     # subscription check); None means an empty 200.
     response_body: str | None = None
     response_content_type: str = "text/plain"
+    # The response is the assistant's answer to the inbound message (a call to our number):
+    # the webhook records the message, runs the assistant and answers with its TwiML.
+    assistant_answers: bool = False
 
 
 class Provider(ABC):

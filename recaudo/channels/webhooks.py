@@ -43,9 +43,24 @@ def process_webhook(kind: str, request: WebhookRequest) -> WebhookResponse:
         recorded += _once(kind, f"inbound:{inbound.provider_message_id}", inbound)
     for update in batch.statuses:
         recorded += _once(kind, status_event_id(update.provider_message_id, update.status), update)
+    if batch.assistant_answers and batch.inbound:
+        return WebhookResponse(
+            200, _assistant_answer(kind, batch.inbound[0]), "text/xml", recorded=recorded
+        )
     return WebhookResponse(
         200, batch.response_body or "", batch.response_content_type, recorded=recorded
     )
+
+
+def _assistant_answer(kind: str, inbound: InboundMessage) -> str:
+    """The TwiML of the assistant's replies to a call's turn (recorded by ``_once``; a repeated
+    request reads the same replies back)."""
+    from recaudo.conversations.inbound import answer_call
+
+    message = Message.objects.filter(
+        provider=kind, provider_message_id=inbound.provider_message_id
+    ).first()
+    return answer_call(message, gather_url=str(inbound.payload.get("next_gather_url", "")))
 
 
 # How long a status waits for its message to record the provider's id.

@@ -145,6 +145,12 @@ class Verification(models.Model):
         blank=True,
         related_name="+",
     )
+    # Failures older than the lock's duration are forgotten.
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+    # Codes sent, for the per-customer limits (one a minute, five an hour).
+    last_code_sent_at = models.DateTimeField(_("last code sent at"), null=True, blank=True)
+    codes_window_start = models.DateTimeField(_("codes counted since"), null=True, blank=True)
+    codes_sent = models.PositiveSmallIntegerField(_("codes sent since then"), default=0)
 
     class Meta:
         verbose_name = _("identity verification")
@@ -152,3 +158,32 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_id)
+
+
+class VerificationAttempt(models.Model):
+    """Failed identity checks for a document number that matches no customer of the creditor.
+
+    Keyed by an HMAC of the normalised document (never the number itself), so an unknown
+    document is counted and locked across conversations exactly like a known one, and the
+    answers never tell whether someone is a customer.
+    """
+
+    creditor = models.ForeignKey(
+        "debts.Creditor", on_delete=models.CASCADE, related_name="verification_attempts"
+    )
+    key_hash = models.CharField(_("document key"), max_length=64)
+    failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity check of an unknown document")
+        verbose_name_plural = _("identity checks of unknown documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "key_hash"], name="verification_attempt_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.key_hash[:8]}"

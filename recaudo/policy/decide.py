@@ -5,7 +5,8 @@ amount of waiting can pass come first (holds, recipient role, a settled debt, op
 channel authorisation, the customer's preferred channels), then the time-based ones (a
 promise's pause, days, holidays, hours in every candidate time zone, the voice buffer, the
 creditor's limits, the customer's preferred hours, the frequency caps). The first refusal is
-the decision. A time-based refusal also says when the contact would next be allowed.
+the decision. A live reply (the answer to the customer's message of the last minutes, on its
+channel) passes the permanent checks and skips the time-based ones. A time-based refusal also says when the contact would next be allowed.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -13,10 +14,13 @@ from datetime import UTC, datetime, timedelta
 from recaudo.policy.i18n import gettext as _
 from recaudo.policy.jurisdictions import get_jurisdiction
 from recaudo.policy.rules import (
+    LIVE_REPLY_SOURCE,
+    LIVE_REPLY_WINDOW,
     PERMANENT_CHECKS,
     TIMED_CHECKS,
     Evaluation,
     Refusal,
+    is_live_reply,
 )
 from recaudo.policy.types import ContactRequest, Decision
 
@@ -112,6 +116,20 @@ def decide(request: ContactRequest) -> Decision:
                 reasons=(refusal.reason,),
                 next_allowed_at=None,
             )
+    if is_live_reply(request):
+        return Decision(
+            allowed=True,
+            rule=f"{jurisdiction.code}.live_reply",
+            source=LIVE_REPLY_SOURCE,
+            reasons=(
+                _(
+                    "An answer to the customer's own message of the last %(minutes)d minutes on "
+                    "this channel: days, hours and caps do not hold it back."
+                )
+                % {"minutes": LIVE_REPLY_WINDOW.seconds // 60},
+            ),
+            next_allowed_at=request.at,
+        )
     ctx = Evaluation(request, jurisdiction)
     refusal = timed_refusal(ctx, request.at)
     if refusal is None:

@@ -45,6 +45,13 @@ DUNNING = "dunning"
 PROMISE_REMINDER = "promise_reminder"
 PURPOSES = (DUNNING, REPLY, PROMISE_REMINDER, TRANSACTIONAL)
 NEVER_CONTACTED_ROLES = frozenset({"reference", "third_party"})
+# Our answer to a message the customer sent on the same channel this recently is part of the
+# conversation they started: compliance.md §6, "information requested by the consumer".
+LIVE_REPLY_WINDOW = timedelta(minutes=30)
+LIVE_REPLY_SOURCE = (
+    "Information requested by the consumer in a conversation they started "
+    "(compliance.md §6; Colombia's exception for information the consumer requests)"
+)
 LOOKBACK = timedelta(days=8)
 
 WEEKDAY_NAMES = (
@@ -88,6 +95,22 @@ def is_reply(request: ContactRequest) -> bool:
     return request.initiated_by_customer or request.purpose == REPLY
 
 
+def is_live_reply(request: ContactRequest) -> bool:
+    """An answer, sent now, to a message the customer sent on this channel within
+    ``LIVE_REPLY_WINDOW``: the self-service assistant answering at 23:00 the question asked at
+    23:00. The time rules do not hold it back; the permanent ones (opt-outs, roles, most holds)
+    still do. An answer delayed beyond the window is an ordinary reply again."""
+    if request.purpose != REPLY or not request.initiated_by_customer:
+        return False
+    since = request.at - LIVE_REPLY_WINDOW
+    return any(
+        event.direction != OUTBOUND
+        and event.channel == request.channel
+        and since <= event.at <= request.at
+        for event in request.history
+    )
+
+
 def is_exempt_from_caps(request: ContactRequest) -> bool:
     """Answers to the customer and receipts are not collection attempts."""
     return is_reply(request) or request.purpose == TRANSACTIONAL
@@ -99,6 +122,9 @@ def is_exempt_from_caps(request: ContactRequest) -> bool:
 def check_holds(request: ContactRequest, jurisdiction: Jurisdiction) -> Refusal | None:
     for hold in request.holds:
         if hold == "settled" and request.purpose in (REPLY, TRANSACTIONAL):
+            continue
+        if hold == "dispute" and is_live_reply(request):
+            # Acknowledging the dispute the customer is raising right now is not collection.
             continue
         source = jurisdiction.hold_sources.get(hold, GENERIC_HOLD)
         reason = HOLD_REASONS.get(hold, gettext_noop("A hold stops collection contact."))

@@ -308,3 +308,55 @@ def test_a_wall_time_is_not_an_instant() -> None:
     )
     with pytest.raises(ValueError, match="timezone-aware"):
         decide(naive)
+
+
+# --- Live replies: the assistant answering the customer's own message ------------------------
+
+
+def _live(when: str, *, said_at: str, channel: str = "whatsapp", **fields: object) -> object:
+    return request(
+        "CO",
+        when,
+        channel,
+        purpose="reply",
+        initiated_by_customer=True,
+        history=(event("CO", said_at, channel, direction=INBOUND, initiated_by_customer=True),),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    "when",
+    [f"{SUNDAY} 23:10", f"{MONDAY} 05:30", "2026-12-08 22:00"],  # Sunday, dawn, a holiday
+)
+def test_a_live_reply_is_not_held_by_days_hours_or_holidays(when: str) -> None:
+    decision = decide(_live(when, said_at=when))
+    assert decision.allowed
+    assert decision.rule == "CO.live_reply"
+
+
+def test_a_reply_the_customer_did_not_ask_for_recently_waits_for_the_window() -> None:
+    decision = decide(_live(f"{MONDAY} 23:10", said_at=f"{MONDAY} 22:30"))
+    assert not decision.allowed
+    assert decision.rule.startswith("CO.")
+    assert decision.next_allowed_at is not None
+
+
+def test_a_message_on_another_channel_does_not_make_a_live_reply() -> None:
+    live = _live(f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", channel="whatsapp")
+    decision = decide(replace(live, channel="sms"))  # type: ignore[type-var]
+    assert not decision.allowed
+
+
+def test_a_live_reply_still_respects_an_opt_out_and_a_lawsuit() -> None:
+    opted_out = _live(
+        f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", opted_out_channels=("whatsapp",)
+    )
+    assert decide(opted_out).rule != "CO.live_reply"
+    sued = _live(f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", holds=("lawsuit_served",))
+    assert not decide(sued).allowed
+
+
+def test_a_live_reply_acknowledges_a_dispute() -> None:
+    disputing = _live(f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", holds=("dispute",))
+    assert decide(disputing).allowed

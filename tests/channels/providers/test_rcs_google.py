@@ -362,8 +362,24 @@ def test_sending_without_settings_is_a_configuration_error(
     assert rbm.requests == []
 
 
+def test_more_than_four_suggestions_go_with_a_text_message(rbm: LoopbackServer) -> None:
+    buttons = [{"id": f"b{n}", "title": f"Opción {n}"} for n in range(5)]
+    script_send(rbm, ALL_FEATURES)
+
+    RbmProvider().send(outbound(payload={"buttons": buttons}))
+
+    assert rbm.requests_to(MESSAGES_PATH)[0].json() == {
+        "contentMessage": {
+            "text": "Hola Camila, tu cuota de $ 150.000 vence el viernes.",
+            "suggestions": [
+                {"reply": {"text": f"Opción {n}", "postbackData": f"b{n}"}} for n in range(5)
+            ],
+        }
+    }
+
+
 def test_too_many_suggestions_are_refused(rbm: LoopbackServer) -> None:
-    buttons = [{"id": f"b{n}", "title": f"Opción {n}"} for n in range(4)]
+    buttons = [{"id": f"b{n}", "title": f"Opción {n}"} for n in range(11)]
     rbm.reply("GET", CAPABILITIES_PATH, json={"features": ALL_FEATURES})
 
     with pytest.raises(ProviderError) as raised:

@@ -212,6 +212,57 @@ def test_invalid_buttons_are_refused_before_calling_graph(
     assert graph.requests == []
 
 
+def test_a_list_inside_the_window(graph: LoopbackServer) -> None:
+    rows = [{"id": f"account:{n}", "title": f"Tarjeta ****{n}00{n}"} for n in range(1, 5)]
+    send(
+        graph,
+        outbound(body="¿Sobre qué cuenta?", payload={"list": {"button": "Cuentas", "rows": rows}}),
+    )
+
+    assert graph.requests[0].json() == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "573001234567",
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": "¿Sobre qué cuenta?"},
+            "action": {
+                "button": "Cuentas",
+                "sections": [
+                    {
+                        "rows": [
+                            {"id": "account:1", "title": "Tarjeta ****1001"},
+                            {"id": "account:2", "title": "Tarjeta ****2002"},
+                            {"id": "account:3", "title": "Tarjeta ****3003"},
+                            {"id": "account:4", "title": "Tarjeta ****4004"},
+                        ]
+                    }
+                ],
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"button": "Opciones", "rows": [{"id": f"r{n}", "title": f"Fila {n}"} for n in range(11)]},
+        {"button": "Opciones", "rows": [{"id": "x", "title": "Un título de fila de más de 24"}]},
+        {"button": "", "rows": [{"id": "x", "title": "Fila"}]},
+    ],
+    ids=["eleven rows", "row title over 24 characters", "no button text"],
+)
+def test_invalid_lists_are_refused_before_calling_graph(
+    graph: LoopbackServer, spec: dict[str, Any]
+) -> None:
+    with pytest.raises(ProviderError) as raised:
+        WhatsAppCloudProvider().send(outbound(payload={"list": spec}))
+
+    assert (raised.value.permanent, raised.value.code) == (True, "rejected")
+    assert graph.requests == []
+
+
 def graph_error(code: int, message: str = "error") -> dict[str, Any]:
     return {
         "error": {

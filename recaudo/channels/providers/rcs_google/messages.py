@@ -11,6 +11,7 @@ from recaudo.channels.http_errors import CODE_REJECTED
 RICH_CARD_FEATURE = "RICHCARD_STANDALONE"
 OPEN_URL_FEATURE = "ACTION_OPEN_URL"
 MAX_CARD_SUGGESTIONS = 4
+MAX_TEXT_SUGGESTIONS = 11
 MAX_SUGGESTION_TEXT_CHARS = 25
 MAX_CARD_TITLE_CHARS = 200
 OPEN_LINK_POSTBACK = "open_link"
@@ -53,7 +54,9 @@ def _open_url(text: str, postback: str, url: str) -> dict[str, Any]:
     }
 
 
-def suggestions(message: OutboundMessage, *, open_url: bool = True) -> list[dict[str, Any]]:
+def suggestions(
+    message: OutboundMessage, *, open_url: bool = True, limit: int = MAX_CARD_SUGGESTIONS
+) -> list[dict[str, Any]]:
     """A suggestion per payload button (one that opens its ``url`` when it has one and the
     device can), then an open-URL action for the payload's link unless a button opens it."""
     found: list[dict[str, Any]] = []
@@ -70,9 +73,9 @@ def suggestions(message: OutboundMessage, *, open_url: bool = True) -> list[dict
     if link and open_url and link not in opened:
         text = str(message.payload.get("link_title") or gettext("Open link"))
         found.append(_open_url(text, OPEN_LINK_POSTBACK, link))
-    if len(found) > MAX_CARD_SUGGESTIONS:
+    if len(found) > limit:
         raise ProviderError(
-            f"rcs_google: at most {MAX_CARD_SUGGESTIONS} suggestions, got {len(found)}",
+            f"rcs_google: at most {limit} suggestions, got {len(found)}",
             permanent=True,
             code=CODE_REJECTED,
         )
@@ -101,16 +104,22 @@ def rich_card_message(message: OutboundMessage, *, open_url: bool = True) -> dic
 
 def text_message(message: OutboundMessage, *, open_url: bool = True) -> dict[str, Any]:
     content: dict[str, Any] = {"text": message_text(message, open_url=open_url)}
-    found = suggestions(message, open_url=open_url)
+    found = suggestions(message, open_url=open_url, limit=MAX_TEXT_SUGGESTIONS)
     if found:
         content["suggestions"] = found
     return {"contentMessage": content}
 
 
+def _suggestion_count(message: OutboundMessage) -> int:
+    buttons = message.payload.get("buttons") or []
+    return len(buttons) + (1 if message.payload.get("link") else 0)
+
+
 def agent_message(message: OutboundMessage, *, features: frozenset[str]) -> dict[str, Any]:
     """A rich card when the device shows them, plain text otherwise; links open from
-    suggestions when the device supports it, and sit in the text otherwise."""
+    suggestions when the device supports it, and sit in the text otherwise. A card takes 4
+    suggestions; more (up to 11 suggested replies) go with a text message."""
     open_url = OPEN_URL_FEATURE in features
-    if RICH_CARD_FEATURE in features:
+    if RICH_CARD_FEATURE in features and _suggestion_count(message) <= MAX_CARD_SUGGESTIONS:
         return rich_card_message(message, open_url=open_url)
     return text_message(message, open_url=open_url)

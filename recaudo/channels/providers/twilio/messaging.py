@@ -63,6 +63,20 @@ def content_variables(params: Any) -> str:
     return json.dumps(variables, ensure_ascii=False)
 
 
+def body_with_options(message: OutboundMessage) -> str:
+    """The body, with the payload's buttons or list rows numbered below it ("1. Pagar"):
+    Twilio sends free-form interactive messages only through pre-approved Content templates,
+    so the customer answers with the number (or the title)."""
+    options = message.payload.get("buttons") or (message.payload.get("list") or {}).get("rows")
+    numbered = [
+        f"{number}. {option.get('title', '')}"
+        for number, option in enumerate(
+            (option for option in options or () if not option.get("url")), 1
+        )
+    ]
+    return "\n".join([message.body, *numbered]) if numbered else message.body
+
+
 class TwilioMessagingProvider(Provider):
     kind = KIND
     channels = ("sms", "whatsapp")
@@ -127,7 +141,7 @@ class TwilioMessagingProvider(Provider):
             fields["content_sid"] = template
             fields["content_variables"] = content_variables(message.payload.get("template_params"))
         else:
-            fields["body"] = message.body
+            fields["body"] = body_with_options(message)
         media_url = message.payload.get("media_url")
         if media_url:
             fields["media_url"] = [media_url] if isinstance(media_url, str) else list(media_url)

@@ -10,6 +10,11 @@ Webhooks (``/hooks/twilio_voice/``), signed with ``X-Twilio-Signature``:
   on the voice channel whose payload is ``{"digits", "speech", "confidence", "choice",
   "call_sid", "message_id", "attempt"}``, ``choice`` being ``"payment_link"``, ``"adviser"``
   or None; the answer is TwiML that confirms in Spanish and hangs up (or asks once more);
+- a call a customer makes to our number (``Direction=inbound``, the number's Voice URL is
+  ``/hooks/twilio_voice/``) talks to the self-service assistant: the first request and each
+  of its gathers (``?turn=<n>``, speech or keys) become an InboundMessage whose payload has
+  ``"assistant": True`` and ``next_gather_url``; the batch asks the webhook to answer with
+  the assistant's TwiML (``WebhookBatch.assistant_answers``);
 - the call status callback (``CallStatus``) becomes a StatusUpdate: ``completed`` (the customer
   answered) is ``delivered``; ``busy``, ``no-answer``, ``failed`` and ``canceled`` are
   ``failed``, not permanent, with ``error`` starting ``"not_connected: "``.
@@ -192,6 +197,8 @@ class TwilioVoiceProvider(Provider):
     def parse(self, request: WebhookRequest) -> WebhookBatch:
         fields = common.form(request)
         query = _query(request)
+        if is_assistant_call(fields, query):
+            return assistant_batch(fields, query)
         if "Digits" in fields or "SpeechResult" in fields or "message" in query:
             return gather_batch(fields, query)
         update = call_status(fields)
@@ -243,6 +250,54 @@ def gather_batch(fields: dict[str, str], query: dict[str, str]) -> WebhookBatch:
         inbound=(inbound,),
         response_body=answer_twiml(choice, message_id, attempt),
         response_content_type="text/xml",
+    )
+
+
+# The Voice URL request of a call in progress (not a status callback at its end).
+LIVE_CALL_STATUSES = ("ringing", "in-progress", "queued")
+
+
+def assistant_gather_url(turn: int) -> str:
+    return f"{common.public_url(KIND)}?{urlencode({'turn': str(turn)})}"
+
+
+def is_assistant_call(fields: dict[str, str], query: dict[str, str]) -> bool:
+    """A customer called us (not the menu of a call we made): the assistant answers."""
+    if "message" in query:
+        return False
+    if "turn" in query:
+        return True
+    inbound = fields.get("Direction", "") == "inbound"
+    return inbound and fields.get("CallStatus", "").lower() in LIVE_CALL_STATUSES
+
+
+def assistant_batch(fields: dict[str, str], query: dict[str, str]) -> WebhookBatch:
+    digits = fields.get("Digits", "").strip()
+    speech = fields.get("SpeechResult", "").strip()
+    call_sid = fields.get("CallSid", "")
+    try:
+        turn = max(0, int(query.get("turn", "0")))
+    except ValueError:
+        turn = 0
+    inbound = InboundMessage(
+        provider_message_id=f"{call_sid}:turn:{turn}",
+        channel="voice",
+        from_address=fields.get("From", ""),
+        to_address=fields.get("To", ""),
+        body=speech or digits,
+        received_at=common.received_at(fields),
+        payload={
+            "assistant": True,
+            "digits": digits or None,
+            "speech": speech or None,
+            "confidence": fields.get("Confidence") or None,
+            "call_sid": call_sid,
+            "turn": turn,
+            "next_gather_url": assistant_gather_url(turn + 1),
+        },
+    )
+    return WebhookBatch(
+        inbound=(inbound,), response_content_type="text/xml", assistant_answers=True
     )
 
 

@@ -13,6 +13,10 @@ DEFAULT_TEMPLATE_LANGUAGE = "es"
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE_CHARS = 20
 MAX_BUTTON_ID_CHARS = 256
+MAX_LIST_ROWS = 10
+MAX_LIST_ROW_TITLE_CHARS = 24
+MAX_LIST_ROW_ID_CHARS = 200
+MAX_LIST_BUTTON_CHARS = 20
 
 # Free text outside the 24-hour window with no approved template: a permanent failure (the
 # planner's messages carry their template; a free-text reply that came too late fails).
@@ -110,12 +114,54 @@ def buttons_request(message: OutboundMessage) -> dict[str, Any]:
     return _envelope(message, "interactive", interactive)
 
 
+def _rejected(text: str) -> ProviderError:
+    return ProviderError(f"whatsapp_cloud: {text}", permanent=True, code=CODE_REJECTED)
+
+
+def _checked_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    if not rows or len(rows) > MAX_LIST_ROWS:
+        raise _rejected(f"a list has 1 to {MAX_LIST_ROWS} rows, got {len(rows)}")
+    checked = []
+    for row in rows:
+        row_id, title = str(row.get("id") or ""), str(row.get("title") or "")
+        if not row_id or not title or len(title) > MAX_LIST_ROW_TITLE_CHARS:
+            raise _rejected(
+                f"a list row needs an id and a title of at most {MAX_LIST_ROW_TITLE_CHARS} "
+                f"characters: {title!r}"
+            )
+        if len(row_id) > MAX_LIST_ROW_ID_CHARS:
+            raise _rejected(f"a list row id has at most {MAX_LIST_ROW_ID_CHARS} characters")
+        item = {"id": row_id, "title": title}
+        if row.get("description"):
+            item["description"] = str(row["description"])[:72]
+        checked.append(item)
+    return checked
+
+
+def list_request(message: OutboundMessage) -> dict[str, Any]:
+    """An interactive list: ``payload["list"] = {"button": "Opciones", "rows": [{"id",
+    "title", "description"?}]}`` (one section, at most 10 rows)."""
+    spec = dict(message.payload["list"])
+    button = str(spec.get("button") or "")
+    if not button or len(button) > MAX_LIST_BUTTON_CHARS:
+        raise _rejected(f"a list needs a button text of at most {MAX_LIST_BUTTON_CHARS} characters")
+    interactive = {
+        "type": "list",
+        "body": {"text": _text_with_link(message)},
+        "action": {"button": button, "sections": [{"rows": _checked_rows(list(spec["rows"]))}]},
+    }
+    return _envelope(message, "interactive", interactive)
+
+
 def build_request(message: OutboundMessage, *, now: datetime) -> dict[str, Any]:
-    """Free text or buttons inside the window; the approved template outside it (or when the
-    message is one); a permanent ``template_required`` error when outside with no template."""
+    """Free text, buttons or a list inside the window; the approved template outside it (or
+    when the message is one); a permanent ``template_required`` error when outside with no
+    template."""
     inside = in_customer_service_window(message.last_inbound_at, now)
     if inside and message.payload.get("buttons"):
         return buttons_request(message)
+    if inside and message.payload.get("list"):
+        return list_request(message)
     if inside and message.body:
         return text_request(message)
     if message.payload.get("template_name"):

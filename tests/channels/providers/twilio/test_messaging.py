@@ -75,6 +75,21 @@ def test_whatsapp_free_text_inside_the_window(twilio_api: TwilioServer) -> None:
     assert form["Body"] == ["Hola María, su cuota de $ 120.000 vence mañana."]
 
 
+def test_buttons_and_list_rows_are_numbered_in_the_body(twilio_api: TwilioServer) -> None:
+    buttons = [{"id": "pay", "title": "Pagar"}, {"id": "adviser", "title": "Hablar con asesor"}]
+    TwilioMessagingProvider().send(
+        sms(channel="whatsapp", body="¿Qué desea hacer?", payload={"buttons": buttons})
+    )
+    rows = [{"id": f"account:{n}", "title": f"Cuenta {n}"} for n in (1, 2)]
+    TwilioMessagingProvider().send(
+        sms(body="¿Cuál?", payload={"list": {"button": "Ver", "rows": rows}})
+    )
+
+    first, second = twilio_api.requests
+    assert first.form()["Body"] == ["¿Qué desea hacer?\n1. Pagar\n2. Hablar con asesor"]
+    assert second.form()["Body"] == ["¿Cuál?\n1. Cuenta 1\n2. Cuenta 2"]
+
+
 def test_whatsapp_template_goes_as_content_sid_and_variables(twilio_api: TwilioServer) -> None:
     message = sms(
         channel="whatsapp",

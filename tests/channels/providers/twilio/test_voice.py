@@ -266,3 +266,57 @@ def test_markup_in_the_body_is_spoken_as_text(twilio_api: TwilioServer) -> None:
 
     say = ET.fromstring(twilio_api.requests[0].field("Twiml"))[0]
     assert say.text == "Pague <hoy> & evite recargos"
+
+
+INBOUND_CALL_SID = "CAc3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
+
+
+def test_a_call_to_our_number_is_a_turn_for_the_assistant(twilio_settings: object) -> None:
+    batch = TwilioVoiceProvider().parse(webhook("twilio_voice", recorded("voice_inbound_call.txt")))
+
+    [turn] = batch.inbound
+    assert turn.provider_message_id == f"{INBOUND_CALL_SID}:turn:0"
+    assert (turn.channel, turn.from_address, turn.to_address) == (
+        "voice",
+        "+573001234567",
+        "+15005550007",
+    )
+    assert turn.body == ""
+    assert turn.payload == {
+        "assistant": True,
+        "digits": None,
+        "speech": None,
+        "confidence": None,
+        "call_sid": INBOUND_CALL_SID,
+        "turn": 0,
+        "next_gather_url": f"{PUBLIC_URL}/hooks/twilio_voice/?turn=1",
+    }
+    assert batch.assistant_answers is True
+    assert batch.response_content_type == "text/xml"
+    assert batch.statuses == ()
+
+
+def test_the_assistants_gather_is_the_next_turn(twilio_settings: object) -> None:
+    batch = TwilioVoiceProvider().parse(
+        webhook("twilio_voice", recorded("voice_inbound_gather_speech.txt"), query="turn=1")
+    )
+
+    [turn] = batch.inbound
+    assert turn.provider_message_id == f"{INBOUND_CALL_SID}:turn:1"
+    assert turn.body == "Quiero saber mi saldo."
+    assert turn.payload["speech"] == "Quiero saber mi saldo."
+    assert turn.payload["next_gather_url"] == f"{PUBLIC_URL}/hooks/twilio_voice/?turn=2"
+    assert "choice" not in turn.payload  # not the menu of a call we made
+
+
+def test_the_status_callback_of_a_call_to_our_number_is_not_a_turn(
+    twilio_settings: object,
+) -> None:
+    body = recorded("voice_inbound_call.txt").replace(
+        b"CallStatus=ringing", b"CallStatus=completed"
+    )
+
+    batch = TwilioVoiceProvider().parse(webhook("twilio_voice", body))
+
+    assert batch.inbound == ()
+    assert batch.assistant_answers is False

@@ -1,0 +1,294 @@
+"""Writes on conversations: open one, take a turn, give it back to the assistant.
+
+Every channel (web chat, WhatsApp, SMS, RCS, voice, the terminal) goes through ``take_turn``.
+"""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from recaudo.channels.models import Message
+from recaudo.conversations.assistant import engine
+from recaudo.conversations.assistant.flows import identify
+from recaudo.conversations.models import Conversation, ConversationStatus, Speaker, Turn
+from recaudo.conversations.replies import Reply
+from recaudo.customers.models import ContactPoint, Customer
+from recaudo.debts.models import AccountEvent, Actor, Creditor, EventKind
+
+# An open conversation idle this long is closed; the next message starts a new one.
+IDLE_TIMEOUT = dt.timedelta(hours=12)
+# A handed-off conversation in which no agent has written for this long (since the hand-off or
+# the agent's last turn) goes back to the assistant on the customer's next message: a number
+# that asked for an adviser once (perhaps reassigned since) is not silenced forever.
+HANDOFF_TIMEOUT = dt.timedelta(hours=24)
+# While with an adviser, these intents are still answered by the assistant (an opt-out must
+# be recorded at once, not wait for an agent).
+ANSWERED_WHILE_HANDED_OFF = frozenset({"no_contactar"})
+ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.HANDED_OFF)
+
+
+def open_conversation(
+    creditor: Creditor,
+    *,
+    channel: str,
+    address: str,
+    customer: Customer | None = None,
+    contact_point: ContactPoint | None = None,
+    language: str = "es",
+    now: dt.datetime | None = None,
+) -> Conversation:
+    """The open (or handed-off) conversation for (creditor, channel, address), or a new one.
+
+    ``customer`` is a candidate (the sender's number is on file): it is never proof of identity.
+    """
+    now = now or timezone.now()
+    active = Conversation.objects.filter(
+        creditor=creditor, channel=channel, address=address, status__in=ACTIVE_STATUSES
+    ).order_by("-last_turn_at", "-id")
+    with transaction.atomic():
+        existing = active.select_for_update().first()
+        if existing is None:
+            # Two first messages at once must not open two conversations: creating one is
+            # serialised on the creditor's row, and the second sees the first's.
+            Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
+            existing = active.select_for_update().first()
+        if (
+            existing is not None
+            and existing.status == ConversationStatus.OPEN
+            and existing.last_turn_at < now - IDLE_TIMEOUT
+        ):
+            existing.status = ConversationStatus.CLOSED
+            existing.closed_at = now
+            existing.save(update_fields=["status", "closed_at"])
+            existing = None
+        if existing is not None:
+            if customer is not None and existing.customer_id is None:
+                existing.customer = customer
+                existing.contact_point = contact_point
+                existing.save(update_fields=["customer", "contact_point"])
+            return existing
+        return Conversation.objects.create(
+            creditor=creditor,
+            channel=channel,
+            address=address,
+            customer=customer,
+            contact_point=contact_point,
+            language=language or "es",
+            state={},
+            started_at=now,
+            last_turn_at=now,
+        )
+
+
+def take_turn(
+    conversation: Conversation,
+    text: str,
+    *,
+    choice: str = "",
+    message: Message | None = None,
+    now: dt.datetime | None = None,
+) -> list[Reply]:
+    """Answer one customer turn: record it, run the assistant, record its replies, write the
+    account's timeline; return the replies. Empty text and no choice is a greeting.
+
+    The message is understood (the classifier, which trains on first use, and the optional
+    language model, which may take seconds) *before* the transaction: it needs only the text
+    and the date. The conversation row is then locked for the rest of the turn, so two messages
+    of one conversation are handled one after the other, each seeing the state the previous one
+    saved. While the conversation is with an adviser the turn is only recorded (an agent
+    answers), except an opt-out, which the assistant records at once; after
+    ``HANDOFF_TIMEOUT`` without an agent's turn the assistant answers again.
+    """
+    now = now or timezone.now()
+    text = (text or "").strip()
+    understanding = engine.understand_text(conversation, text, choice=choice, now=now)
+    with transaction.atomic():
+        locked = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("creditor", "customer", "account")
+            .get(pk=conversation.pk)
+        )
+        if locked.status == ConversationStatus.HANDED_OFF and _adviser_gone(locked, now):
+            _give_back(locked)
+        if locked.status == ConversationStatus.HANDED_OFF and not _answered_while_handed_off(
+            understanding, choice
+        ):
+            Turn.objects.create(
+                conversation=locked,
+                speaker=Speaker.CUSTOMER,
+                text=text,
+                entities={"choice": choice} if choice else {},
+                message=message,
+                at=now,
+            )
+            locked.last_turn_at = now
+            locked.save(update_fields=["last_turn_at"])
+            _copy_back(locked, conversation)
+            return []
+        if locked.status == ConversationStatus.CLOSED:
+            # A message after the goodbye starts afresh (and asks who is speaking again).
+            locked.status = ConversationStatus.OPEN
+            locked.state = {}
+            locked.verified_at = None
+            locked.account = None
+            locked.closed_at = None
+        shown = identify.turn_text(locked, text or _option_title(locked, choice))
+        with translation.override(locked.language or "es"):
+            replies, understood = engine.respond(
+                locked, text, choice=choice, now=now, understanding=understanding
+            )
+        Turn.objects.create(
+            conversation=locked,
+            speaker=Speaker.CUSTOMER,
+            text=shown,
+            intent=understood.intent,
+            confidence=understood.confidence,
+            entities=understood.entities,
+            message=message,
+            at=now,
+        )
+        Turn.objects.bulk_create(
+            [
+                Turn(
+                    conversation=locked,
+                    speaker=Speaker.ASSISTANT,
+                    text=reply.text,
+                    options=[option.as_json() for option in reply.options],
+                    at=now,
+                )
+                for reply in replies
+            ]
+        )
+        _write_timeline(
+            locked, text=shown, choice=choice, intent=understood.intent, replies=replies, now=now
+        )
+        locked.last_turn_at = now
+        locked.save()
+    _copy_back(locked, conversation)
+    return replies
+
+
+def _adviser_gone(conversation: Conversation, now: dt.datetime) -> bool:
+    """No agent has written in the conversation for ``HANDOFF_TIMEOUT`` (since the hand-off,
+    or since the agent's last turn)."""
+    last_agent_turn = (
+        Turn.objects.filter(conversation=conversation, speaker=Speaker.AGENT)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    moments = [
+        moment for moment in (last_agent_turn, conversation.handed_off_at) if moment is not None
+    ]
+    if not moments:
+        return True
+    return max(moments) < now - HANDOFF_TIMEOUT
+
+
+def _answered_while_handed_off(understanding: Any, choice: str) -> bool:
+    from recaudo.conversations.nlu import CONFIDENCE_THRESHOLD
+
+    if choice:
+        return choice.startswith("optout:") or choice == "intent:no_contactar"
+    return (
+        understanding is not None
+        and understanding.intent in ANSWERED_WHILE_HANDED_OFF
+        and understanding.confidence >= CONFIDENCE_THRESHOLD
+    )
+
+
+def _give_back(conversation: Conversation) -> None:
+    """In memory: the conversation is the assistant's again, with no flow in progress."""
+    state = dict(conversation.state or {}) if isinstance(conversation.state, dict) else {}
+    state.update({"flow": "", "step": "", "data": {}, "pending": None, "options": []})
+    conversation.status = ConversationStatus.OPEN
+    conversation.state = state
+
+
+def _option_title(conversation: Conversation, choice: str) -> str:
+    """The title of the option the customer pressed, to keep the transcript readable."""
+    if not choice:
+        return ""
+    options = (
+        (conversation.state or {}).get("options", [])
+        if isinstance(conversation.state, dict)
+        else []
+    )
+    return next(
+        (
+            str(option.get("title", ""))
+            for option in options
+            if isinstance(option, dict) and option.get("id") == choice
+        ),
+        "",
+    )
+
+
+def _write_timeline(
+    conversation: Conversation,
+    *,
+    text: str,
+    choice: str,
+    intent: str,
+    replies: list[Reply],
+    now: dt.datetime,
+) -> None:
+    """One CONVERSATION event per exchange on the conversation's account, once it is known."""
+    if conversation.account_id is None or conversation.verified_at is None:
+        return
+    data: dict[str, Any] = {
+        "conversation": conversation.pk,
+        "channel": conversation.channel,
+        "customer": text,
+        "assistant": [reply.text for reply in replies],
+    }
+    if choice:
+        data["choice"] = choice
+    if intent:
+        data["intent"] = intent
+    AccountEvent.objects.create(
+        account_id=conversation.account_id,
+        kind=EventKind.CONVERSATION,
+        at=now,
+        as_of=now.astimezone(ZoneInfo(conversation.creditor.timezone)).date(),
+        actor=Actor.CUSTOMER,
+        actor_name=conversation.customer.full_name if conversation.customer else "",
+        data=data,
+    )
+
+
+def _copy_back(source: Conversation, target: Conversation) -> None:
+    if source is target:
+        return
+    for name in (
+        "status",
+        "state",
+        "customer_id",
+        "contact_point_id",
+        "account_id",
+        "verified_at",
+        "satisfaction",
+        "last_turn_at",
+        "handed_off_at",
+        "closed_at",
+    ):
+        setattr(target, name, getattr(source, name))
+    # Cached relations would be stale.
+    for relation in ("customer", "account", "contact_point"):
+        target._state.fields_cache.pop(relation, None)
+
+
+def return_to_assistant(conversation: Conversation, *, agent_name: str = "") -> bool:
+    """An agent (or the admin, or closing the hand-off task) gives the conversation back: the
+    assistant answers the next message again. False when it was not with an adviser."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.status != ConversationStatus.HANDED_OFF:
+            return False
+        _give_back(locked)
+        locked.save(update_fields=["status", "state"])
+    _copy_back(locked, conversation)
+    return True

@@ -1,0 +1,1 @@
+"""The self-service assistant: ``engine`` runs one turn; ``flows`` holds one module per flow."""

@@ -1,0 +1,122 @@
+/* Recaudo web chat: turns the page's forms into a live chat over POST <turns-url>.
+   Without this script the forms post to the page and it reloads; nothing else changes. */
+(function () {
+  "use strict";
+  var chat = document.querySelector(".chat");
+  if (!chat || !window.fetch) { return; }
+  var log = document.getElementById("log");
+  var composer = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var optionsForm = document.getElementById("options");
+  var optionsList = document.getElementById("options-list");
+  var errorBox = document.getElementById("error");
+  var sendButton = composer.querySelector(".send");
+  var csrf = composer.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var busy = false;
+
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  function linkify(container, text) {
+    var pattern = /https?:\/\/[^\s]+/g;
+    var lines = text.split("\n");
+    lines.forEach(function (line, index) {
+      if (index > 0) { container.appendChild(document.createElement("br")); }
+      var last = 0, match;
+      while ((match = pattern.exec(line)) !== null) {
+        container.appendChild(document.createTextNode(line.slice(last, match.index)));
+        var a = document.createElement("a");
+        a.href = match[0]; a.textContent = match[0]; a.target = "_blank"; a.rel = "noopener";
+        container.appendChild(a);
+        last = match.index + match[0].length;
+      }
+      container.appendChild(document.createTextNode(line.slice(last)));
+    });
+  }
+
+  function addTurn(speaker, text) {
+    var item = document.createElement("li");
+    item.className = "turn " + speaker;
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = (speaker === "customer" ? chat.dataset.you : chat.dataset.assistant) + ":";
+    var bubble = document.createElement("p");
+    bubble.className = "bubble";
+    linkify(bubble, text);
+    item.appendChild(who);
+    item.appendChild(bubble);
+    log.appendChild(item);
+    scrollToEnd();
+  }
+
+  function showOptions(options) {
+    optionsList.textContent = "";
+    options.forEach(function (option) {
+      var element;
+      if (option.url) {
+        element = document.createElement("a");
+        element.href = option.url; element.target = "_blank"; element.rel = "noopener";
+        element.className = "option link";
+      } else {
+        element = document.createElement("button");
+        element.type = "submit"; element.name = "choice"; element.value = option.id;
+        element.className = "option";
+      }
+      element.textContent = option.title;
+      optionsList.appendChild(element);
+    });
+    optionsForm.hidden = options.length === 0;
+  }
+
+  function setBusy(value) {
+    busy = value;
+    sendButton.disabled = value;
+    chat.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  function send(text, choice) {
+    if (busy) { return; }
+    errorBox.textContent = "";
+    setBusy(true);
+    if (text) { addTurn("customer", text); }
+    showOptions([]);
+    fetch(chat.dataset.turnsUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ text: text, choice: choice })
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (!result.ok) { throw new Error(result.data.error || chat.dataset.failed); }
+      var last = [];
+      result.data.replies.forEach(function (reply) {
+        addTurn("assistant", reply.text);
+        last = reply.options || [];
+      });
+      showOptions(last);
+    }).catch(function (error) {
+      errorBox.textContent = error && error.message ? error.message : chat.dataset.failed;
+    }).then(function () {
+      setBusy(false);
+    });
+  }
+
+  composer.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { input.focus(); return; }
+    input.value = "";
+    send(text, "");
+    input.focus();
+  });
+
+  optionsForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = event.submitter;
+    if (!button || button.name !== "choice") { return; }
+    send(button.textContent, button.value);
+    input.focus();
+  });
+
+  scrollToEnd();
+})();

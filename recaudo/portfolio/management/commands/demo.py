@@ -21,9 +21,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recaudo.debts.models import Creditor, Stage
+from recaudo.debts.models import Creditor, PlanPolicy, Stage
 from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
 from recaudo.portfolio.models import SegmentRule
+from recaudo.selfservice.links import self_service_link
 from recaudo.strategies.actions import install_default_templates
 from recaudo.strategies.default_strategy import install_default_strategy
 from recaudo.strategies.planning import plan
@@ -73,6 +74,7 @@ def ensure_creditors(countries: tuple[str, ...]) -> list[Creditor]:
             },
         )
         ensure_segment_rules(creditor)
+        ensure_plan_policies(creditor)
         creditors.append(creditor)
     return creditors
 
@@ -102,6 +104,31 @@ def ensure_segment_rules(creditor: Creditor) -> None:
     SegmentRule.objects.bulk_create(
         SegmentRule(creditor=creditor, position=position, **fields)
         for position, fields in enumerate(rules, start=1)
+    )
+
+
+def ensure_plan_policies(creditor: Creditor) -> None:
+    """Give a demo creditor its payment plan policies, unless it already has some: up to 6
+    instalments with 10 % down and 15 % off for paying in one go; in pre-legal, stricter (up to
+    3 instalments, 30 % down, 10 % off)."""
+    if creditor.plan_policies.exists():
+        return
+    PlanPolicy.objects.bulk_create(
+        [
+            PlanPolicy(
+                creditor=creditor,
+                max_instalments=6,
+                min_down_payment_percent=Decimal("10"),
+                settlement_discount_percent=Decimal("15"),
+            ),
+            PlanPolicy(
+                creditor=creditor,
+                stage=Stage.PRE_LEGAL,
+                max_instalments=3,
+                min_down_payment_percent=Decimal("30"),
+                settlement_discount_percent=Decimal("10"),
+            ),
+        ]
     )
 
 
@@ -184,7 +211,7 @@ class Command(BaseCommand):
                 install_default_templates(creditor)
                 install_default_strategy(creditor)
             plan(as_of=today, not_before=timezone.now())
-        self.banner(time.perf_counter() - started)
+        self.banner(time.perf_counter() - started, creditors[0])
         if not options["no_serve"]:
             call_command("runserver", ADDRESS, "--insecure", "--noreload")
 
@@ -197,7 +224,7 @@ class Command(BaseCommand):
             _("  done in %(seconds).1f s") % {"seconds": time.perf_counter() - started}
         )
 
-    def banner(self, seconds: float) -> None:
+    def banner(self, seconds: float, creditor: Creditor) -> None:
         url = f"http://{ADDRESS}/admin/"
         lines = [
             _("Recaudo is ready (set up in %(seconds).0f s).") % {"seconds": seconds},
@@ -213,6 +240,8 @@ class Command(BaseCommand):
                 for username, password, superuser in LOGINS
             ),
             "",
+            *self.assistant_lines(creditor),
+            "",
             _("Next, in another terminal:"),
             _("  .venv/bin/recaudo worker     # sends today's messages (fake provider)"),
             "  .venv/bin/recaudo plan --explain ACCOUNT --creditor credito-andino",
@@ -224,3 +253,30 @@ class Command(BaseCommand):
         ]
         rule = "=" * 72
         self.stdout.write(self.style.SUCCESS("\n".join([rule, *lines, rule])))
+
+    def assistant_lines(self, creditor: Creditor) -> list[str]:
+        """Where to try the self-service assistant, and a customer to try it as."""
+        lines = [
+            _("Self-service assistant (web chat): http://%(address)s/chat/%(slug)s/")
+            % {"address": ADDRESS, "slug": creditor.slug},
+            _("  or in this terminal: .venv/bin/recaudo assistant chat --creditor %(slug)s")
+            % {"slug": creditor.slug},
+        ]
+        account = (
+            creditor.accounts.filter(overdue_amount__gt=0, customer__birth_date__isnull=False)
+            .select_related("customer")
+            .order_by("id")
+            .first()
+        )
+        customer = account.customer if account is not None else None
+        if customer is not None and customer.birth_date is not None:
+            lines += [
+                _("  Try it as %(name)s: document %(document)s, born in %(year)s")
+                % {
+                    "name": customer.full_name,
+                    "document": customer.document_number,
+                    "year": customer.birth_date.year,
+                },
+                _("  Their self-service page: %(link)s") % {"link": self_service_link(customer.pk)},
+            ]
+        return lines

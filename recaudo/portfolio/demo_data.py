@@ -609,7 +609,9 @@ def _country_portfolio(
             original_minor=pl.Series(original),
             opened_at=pl.Series(opened_at).cast(pl.Date),
             balance_minor=pl.Series(original - paid_total),
-            balance_as_of=pl.lit(as_of),
+            # The creditor's figures close the day before (every demo payment is before that),
+            # so a payment made today, through a link or an agent, reduces the balance.
+            balance_as_of=pl.lit(as_of - dt.timedelta(days=1)),
             status=pl.Series(np.where(rng.random(n) < 0.01, "dispute", "active")),
         )
         .with_columns(

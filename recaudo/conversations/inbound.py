@@ -39,13 +39,17 @@ def last_options(conversation: Conversation) -> list[dict[str, Any]]:
 
 
 def choice_of(message: Message, conversation: Conversation) -> str:
-    """The option the customer picked: a pressed button or list row (its id), or a number or
-    title typed or said against the assistant's last options; "" for a free message."""
+    """The option the customer picked: a pressed button or list row of the assistant's last
+    answer (its id), or a number or title typed or said against those options; "" for a free
+    message."""
+    options = last_options(conversation)
     pressed = str(message.payload.get("button_id") or "")
-    if pressed:
+    if pressed and any(str(option.get("id")) == pressed for option in options):
         return pressed
+    # An old button scrolled back to (WhatsApp keeps them) is read as its words, not as an
+    # answer to whatever the assistant asks now.
     digits = str(message.payload.get("digits") or "")
-    return render.choice_from(digits or message.body, last_options(conversation))
+    return render.choice_from(digits or message.body, options) if not pressed else ""
 
 
 def _opened_a_link(message: Message) -> bool:

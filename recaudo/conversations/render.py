@@ -161,6 +161,10 @@ def choice_from(text: str, last_options: list[dict[str, Any]]) -> str:
     numbered = choices(last_options)
     match = re.fullmatch(r"(\d{1,2})\s*[.)]?", wanted)
     if match:
+        # "3" against "1 pago, 3 cuotas, 6 cuotas" means three instalments, not the third.
+        named = [o for o in numbered if match.group(1) in re.findall(r"\d+", str(o["title"]))]
+        if len(named) == 1:
+            return str(named[0]["id"])
         index = int(match.group(1))
         return numbered[index - 1]["id"] if 1 <= index <= len(numbered) else ""
     plain = _plain(wanted)
@@ -172,7 +176,7 @@ def choice_from(text: str, last_options: list[dict[str, Any]]) -> str:
 
 def twiml(replies: list[Reply], *, gather_url: str, language: str) -> str:
     """The TwiML answering a call's turn: say the replies inside a gather of speech or keys
-    (one key when the last reply offers up to 9 options; digits ended by # otherwise), then a
+    (ended by # or a pause, so an option's key and a document's digits both work), then a
     goodbye if nothing was said. No replies (an adviser takes over) says so and hangs up."""
     response = VoiceResponse()
     if not replies:
@@ -184,7 +188,6 @@ def twiml(replies: list[Reply], *, gather_url: str, language: str) -> str:
         response.hangup()
         return str(response)
     numbered = choices(replies[-1].options)
-    keys: dict[str, Any] = {"num_digits": 1} if 0 < len(numbered) <= 9 else {"finish_on_key": "#"}
     gather = response.gather(
         input="speech dtmf",
         language=language,
@@ -193,7 +196,7 @@ def twiml(replies: list[Reply], *, gather_url: str, language: str) -> str:
         timeout=6,
         speech_timeout="auto",
         hints=", ".join(option["title"] for option in numbered) or None,
-        **keys,
+        finish_on_key="#",
     )
     for reply in replies:
         text = spoken_text(reply)

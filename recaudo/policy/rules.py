@@ -176,7 +176,13 @@ def check_opt_out(request: ContactRequest, jurisdiction: Jurisdiction) -> Refusa
         # The answer to the customer's own message on this channel, such as the confirmation
         # of the opt-out itself; the sender queues it once (a deduplication key).
         return None
-    if jurisdiction.reply_once_after_opt_out and is_reply(request) and _answered_once(request):
+    if jurisdiction.reply_once_after_opt_out:
+        # The US: a medium the person opted out of may carry one answer to their own message.
+        if is_reply(request) and _answered_once(request):
+            return None
+    elif is_live_reply(request):
+        # Elsewhere the opt-out stops our contact, not our answers to what the customer is
+        # asking on that channel right now (the opt-out confirmation says they may still write).
         return None
     return Refusal(
         spec.rule,

@@ -182,6 +182,20 @@ def test_a_pressed_button_is_the_customers_choice(client: Client, account: Accou
     assert replies_to("wamid.2")
 
 
+def test_an_old_button_is_not_taken_as_an_answer_to_the_current_question(
+    client: Client, account: Account
+) -> None:
+    post_whatsapp(client, "wamid.1", text("Hola"))
+    post_whatsapp(client, "wamid.2", text("quiero saber cuanto debo"))  # now asks the digits
+
+    # A "Sí" of some earlier confirmation, scrolled back to: not one of the options offered now.
+    post_whatsapp(client, "wamid.3", button("yes", "Sí"))
+
+    turn = Turn.objects.filter(speaker=Speaker.CUSTOMER).order_by("id").last()
+    assert turn is not None
+    assert "choice" not in turn.entities
+
+
 def test_a_numbered_sms_answer_picks_the_option(client: Client, account: Account) -> None:
     post_twilio(client, "twilio", sms_fields("SM1", "Hola"))
     [*_, last] = replies_to("SM1")

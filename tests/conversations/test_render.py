@@ -134,7 +134,9 @@ def test_twiml_says_the_text_and_the_numbered_options_in_a_gather() -> None:
     assert gather.tag == "Gather"
     assert gather.attrib["input"] == "speech dtmf"
     assert gather.attrib["language"] == "es-MX"
-    assert gather.attrib["numDigits"] == "1"
+    # Keys end with # or a pause: an option's key and a document's four digits both get through.
+    assert "numDigits" not in gather.attrib
+    assert gather.attrib["finishOnKey"] == "#"
     assert gather.attrib["action"] == "https://recaudo.example.co/hooks/twilio_voice/?turn=2"
     first, second = list(gather)
     assert first.text == "Bienvenido."
@@ -163,3 +165,13 @@ def test_twiml_with_no_replies_says_an_adviser_continues_and_hangs_up() -> None:
     xml = render.twiml([], gather_url="u", language="es-MX")
 
     assert [element.tag for element in ET.fromstring(xml)] == ["Say", "Hangup"]
+
+
+def test_a_number_named_in_an_option_title_picks_that_option() -> None:
+    plans = [
+        {"id": "plan:settlement", "title": "Un solo pago"},
+        {"id": "plan:plan-3", "title": "3 cuotas"},
+        {"id": "plan:plan-6", "title": "6 cuotas"},
+    ]
+    assert render.choice_from("3", plans) == "plan:plan-3"
+    assert render.choice_from("1", plans) == "plan:settlement"

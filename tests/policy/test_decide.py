@@ -348,13 +348,24 @@ def test_a_message_on_another_channel_does_not_make_a_live_reply() -> None:
     assert not decision.allowed
 
 
-def test_a_live_reply_still_respects_an_opt_out_and_a_lawsuit() -> None:
+def test_a_live_reply_answers_on_an_opted_out_channel_but_not_past_a_lawsuit() -> None:
     opted_out = _live(
         f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", opted_out_channels=("whatsapp",)
     )
-    assert decide(opted_out).rule != "CO.live_reply"
+    assert decide(opted_out).rule == "CO.live_reply"
     sued = _live(f"{MONDAY} 23:10", said_at=f"{MONDAY} 23:05", holds=("lawsuit_served",))
     assert not decide(sued).allowed
+
+
+def test_a_dunning_message_on_an_opted_out_channel_is_still_refused() -> None:
+    dunning = request(
+        "CO",
+        f"{MONDAY} 10:10",
+        "whatsapp",
+        opted_out_channels=("whatsapp",),
+        history=(event("CO", f"{MONDAY} 10:05", "whatsapp", direction=INBOUND),),
+    )
+    assert not decide(dunning).allowed
 
 
 def test_a_live_reply_acknowledges_a_dispute() -> None:

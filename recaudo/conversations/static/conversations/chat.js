@@ -13,6 +13,15 @@
   var sendButton = composer.querySelector(".send");
   var csrf = composer.querySelector("input[name=csrfmiddlewaretoken]").value;
   var busy = false;
+  // The options on screen (the page renders the first ones), to offer again if a send fails.
+  var currentOptions = Array.prototype.map.call(
+    optionsList.querySelectorAll("a, button"),
+    function (element) {
+      return element.tagName === "A"
+        ? { id: "", title: element.textContent, url: element.getAttribute("href") }
+        : { id: element.value, title: element.textContent, url: "" };
+    }
+  );
 
   function scrollToEnd() { log.scrollTop = log.scrollHeight; }
 
@@ -46,9 +55,11 @@
     item.appendChild(bubble);
     log.appendChild(item);
     scrollToEnd();
+    return item;
   }
 
   function showOptions(options) {
+    currentOptions = options;
     optionsList.textContent = "";
     options.forEach(function (option) {
       var element;
@@ -73,20 +84,28 @@
     chat.setAttribute("aria-busy", value ? "true" : "false");
   }
 
-  function send(text, choice) {
-    if (busy) { return; }
+  function readJson(response) {
+    // A proxy's error page or a rejected session is HTML: say "failed", never a parser error.
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("application/json") === -1) {
+      return Promise.resolve({ ok: false, data: {} });
+    }
+    return response.json().then(function (data) { return { ok: response.ok, data: data }; },
+      function () { return { ok: false, data: {} }; });
+  }
+
+  function send(text, choice, shownOptions) {
+    if (busy) { return false; }
     errorBox.textContent = "";
     setBusy(true);
-    if (text) { addTurn("customer", text); }
+    var turn = text ? addTurn("customer", text) : null;
     showOptions([]);
     fetch(chat.dataset.turnsUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ text: text, choice: choice })
-    }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    }).then(readJson).then(function (result) {
       if (!result.ok) { throw new Error(result.data.error || chat.dataset.failed); }
       var last = [];
       result.data.replies.forEach(function (reply) {
@@ -96,17 +115,22 @@
       showOptions(last);
     }).catch(function (error) {
       errorBox.textContent = error && error.message ? error.message : chat.dataset.failed;
+      // Not sent: take the customer's words back into the box and offer the options again.
+      if (turn && turn.parentNode) { turn.parentNode.removeChild(turn); }
+      if (text && !choice) { input.value = text; }
+      showOptions(shownOptions || []);
     }).then(function () {
       setBusy(false);
     });
+    return true;
   }
 
   composer.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text) { input.focus(); return; }
+    if (!text || busy) { input.focus(); return; }
     input.value = "";
-    send(text, "");
+    send(text, "", currentOptions);
     input.focus();
   });
 
@@ -114,7 +138,7 @@
     event.preventDefault();
     var button = event.submitter;
     if (!button || button.name !== "choice") { return; }
-    send(button.textContent, button.value);
+    send(button.textContent, button.value, currentOptions);
     input.focus();
   });
 

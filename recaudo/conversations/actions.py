@@ -48,6 +48,12 @@ def open_conversation(
     active = Conversation.objects.filter(
         creditor=creditor, channel=channel, address=address, status__in=ACTIVE_STATUSES
     ).order_by("-last_turn_at", "-id")
+    current = active.first()
+    if current is not None and not _needs_update(current, customer=customer, now=now):
+        # The common case, read without a transaction: ``take_turn`` locks the row and
+        # re-reads it, so a concurrent change is seen there.
+        current.creditor = creditor
+        return current
     with transaction.atomic():
         existing = active.select_for_update().first()
         if existing is None:
@@ -55,11 +61,7 @@ def open_conversation(
             # serialised on the creditor's row, and the second sees the first's.
             Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
             existing = active.select_for_update().first()
-        if (
-            existing is not None
-            and existing.status == ConversationStatus.OPEN
-            and existing.last_turn_at < now - IDLE_TIMEOUT
-        ):
+        if existing is not None and _idle(existing, now):
             existing.status = ConversationStatus.CLOSED
             existing.closed_at = now
             existing.save(update_fields=["status", "closed_at"])
@@ -69,6 +71,7 @@ def open_conversation(
                 existing.customer = customer
                 existing.contact_point = contact_point
                 existing.save(update_fields=["customer", "contact_point"])
+            existing.creditor = creditor
             return existing
         return Conversation.objects.create(
             creditor=creditor,
@@ -81,6 +84,20 @@ def open_conversation(
             started_at=now,
             last_turn_at=now,
         )
+
+
+def _needs_update(
+    conversation: Conversation, *, customer: Customer | None, now: dt.datetime
+) -> bool:
+    """``open_conversation`` must close ``conversation`` (idle) or give it its customer."""
+    return _idle(conversation, now) or (customer is not None and conversation.customer_id is None)
+
+
+def _idle(conversation: Conversation, now: dt.datetime) -> bool:
+    return (
+        conversation.status == ConversationStatus.OPEN
+        and conversation.last_turn_at < now - IDLE_TIMEOUT
+    )
 
 
 def take_turn(
@@ -140,7 +157,7 @@ def take_turn(
             replies, understood = engine.respond(
                 locked, text, choice=choice, now=now, understanding=understanding
             )
-        Turn.objects.create(
+        customer_turn = Turn(
             conversation=locked,
             speaker=Speaker.CUSTOMER,
             text=shown,
@@ -150,18 +167,8 @@ def take_turn(
             message=message,
             at=now,
         )
-        Turn.objects.bulk_create(
-            [
-                Turn(
-                    conversation=locked,
-                    speaker=Speaker.ASSISTANT,
-                    text=reply.text,
-                    options=[option.as_json() for option in reply.options],
-                    at=now,
-                )
-                for reply in replies
-            ]
-        )
+        # One INSERT: the customer's turn, then the replies (ids in this order).
+        Turn.objects.bulk_create([customer_turn, *_reply_turns(locked, replies, now)])
         _write_timeline(
             locked, text=shown, choice=choice, intent=understood.intent, replies=replies, now=now
         )
@@ -169,6 +176,19 @@ def take_turn(
         locked.save()
     _copy_back(locked, conversation)
     return replies
+
+
+def _reply_turns(conversation: Conversation, replies: list[Reply], now: dt.datetime) -> list[Turn]:
+    return [
+        Turn(
+            conversation=conversation,
+            speaker=Speaker.ASSISTANT,
+            text=reply.text,
+            options=[option.as_json() for option in reply.options],
+            at=now,
+        )
+        for reply in replies
+    ]
 
 
 def _adviser_gone(conversation: Conversation, now: dt.datetime) -> bool:

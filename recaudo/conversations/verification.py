@@ -26,7 +26,7 @@ from enum import StrEnum
 
 import phonenumbers
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -130,8 +130,15 @@ Counter = Verification | VerificationAttempt
 
 def _locked_verification(customer: Customer) -> Verification:
     """The customer's verification row, created if needed and locked for this transaction."""
-    Verification.objects.get_or_create(customer=customer)
-    return Verification.objects.select_for_update().get(customer=customer)
+    verification = Verification.objects.select_for_update().filter(customer=customer).first()
+    if verification is not None:
+        return verification
+    try:
+        with transaction.atomic():
+            # Inserted by this transaction: no one else sees it until it commits.
+            return Verification.objects.create(customer=customer)
+    except IntegrityError:  # created meanwhile by a concurrent check
+        return Verification.objects.select_for_update().get(customer=customer)
 
 
 def _locked_attempt(creditor: Creditor, key: str) -> VerificationAttempt:
@@ -175,6 +182,8 @@ def _fail(counter: Counter, now: dt.datetime) -> VerificationResult:
 
 
 def _succeed(verification: Verification) -> VerificationResult:
+    if _clean(verification):
+        return VerificationResult(Outcome.VERIFIED, MAX_FAILURES)
     verification.failures = 0
     verification.locked_until = None
     verification.last_failure_at = None
@@ -190,6 +199,17 @@ def _succeed(verification: Verification) -> VerificationResult:
         ]
     )
     return VerificationResult(Outcome.VERIFIED, MAX_FAILURES)
+
+
+def _clean(verification: Verification) -> bool:
+    """Nothing for a success to reset (no failures, lock or code): no write needed."""
+    return (
+        verification.failures == 0
+        and verification.locked_until is None
+        and verification.last_failure_at is None
+        and not verification.code_hash
+        and verification.code_expires_at is None
+    )
 
 
 def lock_status(customer: Customer, *, now: dt.datetime) -> VerificationResult | None:

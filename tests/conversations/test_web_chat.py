@@ -229,6 +229,30 @@ def test_a_dialogue_verifies_and_tells_the_balance(client: Client, account: Acco
     assert "1.500.000" in all_text(answer)
 
 
+# Queries per turn of the bench's dialogue (bench/assistant.py), so a change that reads the
+# same rows again shows up here. Each turn reads the creditor, the session and the
+# conversation, locks the conversation, then records its turns in one INSERT.
+DIALOGUE_QUERIES = (
+    ("hola buenas", 8),
+    ("quiero saber cuánto debo", 8),
+    (DOCUMENT, 9),  # + the customer with that document
+    (str(BIRTH.year), 18),  # + the candidate, the verification row, accounts, the timeline
+    ("cuándo vence mi próxima cuota", 11),
+    ("quiero pagar", 17),  # + a checkout: locks the account, then saves its link
+    ("gracias, eso es todo", 9),
+)
+
+
+def test_a_turn_reads_each_row_once(
+    client: Client, account: Account, django_assert_num_queries: Any
+) -> None:
+    client.get(PAGE)
+
+    for text, queries in DIALOGUE_QUERIES:
+        with django_assert_num_queries(queries):
+            assert say(client, text)
+
+
 def test_nothing_about_the_debt_before_verification(client: Client, account: Account) -> None:
     client.get(PAGE)
 
@@ -254,3 +278,18 @@ def test_the_conversation_survives_a_new_client_with_the_same_session(
 
     assert Conversation.objects.count() == 1
     assert "1.500.000" in all_text(answer)
+
+
+def test_a_creditor_name_cannot_break_out_of_the_widget_script(
+    client: Client, creditor: Creditor
+) -> None:
+    creditor.name = "Acme */ alert(document.domain) /* & Cía"
+    creditor.save(update_fields=["name"])
+
+    script = client.get(f"/chat/{SLUG}/widget.js").content.decode()
+
+    assert "Acme" not in script.splitlines()[0]  # the header comment names no creditor
+    frame_title = re.search(r'var frameTitle = ("[^"]*");', script)
+    assert frame_title is not None
+    # Inside a string literal, whole (not HTML-escaped either).
+    assert json.loads(frame_title.group(1)).endswith("Acme */ alert(document.domain) /* & Cía")

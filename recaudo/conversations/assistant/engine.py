@@ -74,6 +74,8 @@ class Context:
     entities: Any = None  # nlu.Entities
     ranking: tuple[tuple[str, float], ...] = ()
     replies: list[Reply] = field(default_factory=list)
+    # The customer's open accounts, read at most once per turn (by customer id).
+    accounts_read: dict[int, list[Account]] = field(default_factory=dict, repr=False)
 
     # --- the conversation ---------------------------------------------------------------
 
@@ -111,6 +113,16 @@ class Context:
     @property
     def account(self) -> Account | None:
         return self.conversation.account if self.verified else None
+
+    def open_accounts(self) -> list[Account]:
+        """The customer's accounts still in collection (``queries.open_accounts``), read once
+        in this turn: the turn runs in one transaction."""
+        customer = self.customer
+        if customer is None:
+            return []
+        if customer.pk not in self.accounts_read:
+            self.accounts_read[customer.pk] = queries.open_accounts(customer)
+        return self.accounts_read[customer.pk]
 
     @property
     def channel(self) -> str:
@@ -451,8 +463,7 @@ def ensure_account(context: Context) -> bool:
     """The conversation has an account; else ask which one (step "account") and return False."""
     if context.account is not None:
         return True
-    customer = context.customer
-    accounts = queries.open_accounts(customer) if customer is not None else []
+    accounts = context.open_accounts()
     if len(accounts) == 1:
         context.conversation.account = accounts[0]
         return True
@@ -478,7 +489,7 @@ def _take_account_choice(context: Context) -> bool:
         digits = re.findall(r"\d{3,}", context.text)
         candidates = [
             candidate
-            for candidate in queries.open_accounts(customer)
+            for candidate in context.open_accounts()
             if any(candidate.external_id.endswith(number) for number in digits)
         ]
         account = candidates[0] if len(candidates) == 1 else None

@@ -48,7 +48,7 @@ def start(context: Context) -> None:
     if summary.overdue > 0:
         options.append(Option("intent:prometer_pago", _("Set a payment date")))
         options.append(Option("intent:plan_de_pagos", _("Payment plan")))
-    if context.customer is not None and len(queries.open_accounts(context.customer)) > 1:
+    if len(context.open_accounts()) > 1:
         options.append(Option("switch_account", _("Another account")))
     options.append(Option("menu", _("Something else")))
     context.finish(more=False)

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recaudo.conversations import queries, verification
+from recaudo.conversations import verification
 from recaudo.conversations.assistant import engine
 from recaudo.conversations.assistant.engine import Context
 from recaudo.conversations.models import Conversation, ConversationChannel
@@ -519,7 +519,7 @@ def verified(context: Context, customer: Customer) -> None:
     # From the next turn on, the customer's own language (when the site offers it).
     if customer.language and customer.language in dict(settings.LANGUAGES):
         conversation.language = customer.language
-    accounts = queries.open_accounts(customer)
+    accounts = context.open_accounts()
     conversation.account = accounts[0] if len(accounts) == 1 else None
     context.state.pop("identify", None)
     context.state.update({"flow": "", "step": "", "data": {}})

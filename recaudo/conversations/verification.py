@@ -42,6 +42,7 @@ from recaudo.customers.models import (
     Medium,
 )
 from recaudo.debts.models import Creditor
+from recaudo.lib.masking import mask_address
 from recaudo.lib.phones import is_mobile
 
 MAX_FAILURES = 3
@@ -301,15 +302,7 @@ def code_destinations(customer: Customer) -> list[ContactPoint]:
 
 def mask(contact_point: ContactPoint) -> str:
     """``+57 *** *** 4567`` or ``j***@correo.com``: enough to recognise, not to learn."""
-    value = contact_point.value
-    if contact_point.medium == Medium.EMAIL:
-        local, _sep, domain = value.partition("@")
-        return f"{local[:1]}***@{domain}"
-    try:
-        prefix = f"+{phonenumbers.parse(value, None).country_code} "
-    except phonenumbers.NumberParseException:
-        prefix = ""
-    return f"{prefix}*** *** {value[-4:]}"
+    return mask_address(contact_point.value)
 
 
 def _code_hash(customer: Customer, code: str) -> str:

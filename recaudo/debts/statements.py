@@ -27,7 +27,8 @@ TRANSACTIONAL = "transactional"
 
 
 def mask_document(number: str) -> str:
-    """``*****4567``: the last four characters, the rest as asterisks."""
+    """``*****4567``: the last four characters, the rest as asterisks (not
+    ``lib.masking.mask_tail``'s bullets: the PDF's core fonts have no "•")."""
     visible = number[-4:]
     return "*" * max(len(number) - 4, 3) + visible
 

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "recaudo.conversations",
     "recaudo.payments",
     "recaudo.selfservice",
+    "recaudo.analytics",
+    "recaudo.console",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "recaudo.console.access.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -64,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "recaudo.console.navigation.navigation",
             ],
         },
     },
@@ -89,6 +93,14 @@ def _database() -> dict[str, Any]:
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+# The console logs a user out after this many minutes without a request.
+RECAUDO_CONSOLE_IDLE_MINUTES = env_int("RECAUDO_CONSOLE_IDLE_MINUTES", 30)
+# This many failed logins in a row lock the user name for RECAUDO_LOGIN_LOCK_MINUTES.
+RECAUDO_LOGIN_MAX_FAILURES = env_int("RECAUDO_LOGIN_MAX_FAILURES", 5)
+RECAUDO_LOGIN_LOCK_MINUTES = env_int("RECAUDO_LOGIN_LOCK_MINUTES", 15)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -78,3 +78,19 @@ def make_payment(account: Account, **fields: Any) -> Payment:
         "external_reference": f"P{number}",
     }
     return Payment.objects.create(creditor=account.creditor, account=account, **(defaults | fields))
+
+
+def make_user(*roles: str, username: str | None = None, password: str = "secreto-123") -> Any:
+    """A console user with these roles (recaudo.staff.roles.Role values)."""
+    from django.contrib.auth import get_user_model
+
+    from recaudo.staff.roles import Role, assign_roles
+
+    user = get_user_model().objects.create_user(
+        username=username or f"user{next(_sequence)}",
+        password=password,
+        is_superuser=Role.ADMIN in roles,
+        is_staff=Role.ADMIN in roles,
+    )
+    assign_roles(user, roles)
+    return user

@@ -1,16 +1,21 @@
-"""Writes on the agents' queue."""
+"""Writes on the agents' queue, the access audit log and the login locks."""
 
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from recaudo.customers.models import Customer
 from recaudo.debts.models import Account
 from recaudo.lib.money import to_minor_units
-from recaudo.staff.models import Task, TaskKind, TaskStatus
+from recaudo.staff.models import AuditEntry, LoginLock, Task, TaskKind, TaskStatus
 from recaudo.staff.priority import task_priority
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.http import HttpRequest
+
     from recaudo.conversations.models import Conversation
 
 
@@ -80,3 +85,59 @@ def close_task(task: Task, *, status: str = TaskStatus.DONE, agent_name: str = "
         if task.kind == TaskKind.HANDOFF and task.conversation is not None:
             return_to_assistant(task.conversation, agent_name=agent_name)
     return True
+
+
+def record_audit(
+    user: "AbstractBaseUser | AnonymousUser | None",
+    action: str,
+    *,
+    username: str = "",
+    request: "HttpRequest | None" = None,
+    customer: Customer | None = None,
+    account: Account | None = None,
+    creditor_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one line to the access audit log (``AuditEntry``)."""
+    known = user if user is not None and user.is_authenticated else None
+    if creditor_id is None:
+        holder = account or customer
+        creditor_id = holder.creditor_id if holder is not None else None  # type: ignore[union-attr]
+    return AuditEntry.objects.create(
+        user=known,
+        username=username or (known.get_username() if known is not None else ""),
+        action=action,
+        creditor_id=creditor_id,
+        customer=customer if customer is not None else (account.customer if account else None),
+        account=account,
+        path=request.get_full_path()[:300] if request is not None else "",
+        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        detail=detail or {},
+    )
+
+
+def login_locked_until(username: str, *, now: datetime) -> datetime | None:
+    """When the user name may try again, or None when it is not locked."""
+    lock = LoginLock.objects.filter(username=username.lower(), locked_until__gt=now).first()
+    return lock.locked_until if lock is not None else None
+
+
+def register_failed_login(username: str, *, now: datetime) -> datetime | None:
+    """Count a failed login; lock the user name after too many in a row. Returns the lock end."""
+    name = username.lower()[:150]
+    limit = settings.RECAUDO_LOGIN_MAX_FAILURES
+    with transaction.atomic():
+        lock, _created = LoginLock.objects.select_for_update().get_or_create(username=name)
+        if lock.locked_until is not None and lock.locked_until <= now:
+            lock.failures = 0  # an expired lock starts a new count
+            lock.locked_until = None
+        lock.failures += 1
+        lock.last_failure_at = now
+        if lock.failures >= limit:
+            lock.locked_until = now + timedelta(minutes=settings.RECAUDO_LOGIN_LOCK_MINUTES)
+        lock.save()
+    return lock.locked_until
+
+
+def clear_failed_logins(username: str) -> None:
+    LoginLock.objects.filter(username=username.lower()).delete()

@@ -65,3 +65,73 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.customer_id}"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("logged in")
+    LOGIN_FAILED = "login_failed", _("failed login")
+    LOCKED_OUT = "locked_out", _("locked out")
+    LOGOUT = "logout", _("logged out")
+    SESSION_EXPIRED = "session_expired", _("session expired")
+    VIEWED_CUSTOMER = "viewed_customer", _("opened a customer")
+    VIEWED_CONVERSATION = "viewed_conversation", _("opened a conversation")
+    ACTED = "acted", _("acted on an account")
+    EDITED = "edited", _("edited configuration")
+    EXPORTED = "exported", _("exported data")
+    DENIED = "denied", _("was denied access")
+
+
+class AuditEntry(models.Model):
+    """Who did or saw what, when, from where. Append-only; the compliance officer reads it.
+
+    Business facts stay on the account's timeline (``AccountEvent``); this log is about people's
+    access: logins, customers opened, exports, configuration edits, denied pages.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text too: the log must still say who it was after a user is deleted.
+    username = models.CharField(_("user name"), max_length=150)
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    creditor = models.ForeignKey(
+        "debts.Creditor", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    account = models.ForeignKey(
+        "debts.Account", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    path = models.CharField(_("page"), max_length=300, blank=True, default="")
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="audit_customer_at"),
+            models.Index(fields=["username", "-at"], name="audit_username_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginLock(models.Model):
+    """Failed logins per user name; ``locked_until`` is set after too many in a row."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failed attempts"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")
+
+    def __str__(self) -> str:
+        return self.username

@@ -11,6 +11,7 @@ from recaudo.channels.models import Message
 from recaudo.customers.models import Consent, Customer
 from recaudo.debts.models import Account, AccountEvent, Creditor, Instalment, Payment
 from recaudo.staff.models import Task
+from recaudo.staff.roles import roles_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -33,7 +34,7 @@ def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
 
     banner = run_demo()
 
-    assert "http://127.0.0.1:8000/admin/" in banner
+    assert "http://127.0.0.1:8000/console/" in banner
     assert set(Creditor.objects.values_list("slug", "currency", "timezone")) == {
         ("credito-andino", "COP", "America/Bogota"),
         ("financiera-del-valle", "MXN", "America/Mexico_City"),
@@ -51,7 +52,9 @@ def test_demo_sets_everything_up_and_running_it_again_changes_nothing(
     users = get_user_model().objects
     admin, agent = users.get(username="admin"), users.get(username="agente")
     assert admin.is_superuser and admin.check_password("recaudo-admin")
-    assert agent.is_staff and not agent.is_superuser and agent.check_password("recaudo-agente")
+    assert not agent.is_staff and not agent.is_superuser and agent.check_password("recaudo-agente")
+    assert roles_of(agent) == {"agent"} and roles_of(admin) == {"admin"}
+    assert {user.username for user in users.all()} >= {"supervisor", "estratega", "cumplimiento"}
     before = snapshot()
     agent.set_password("changed")
     agent.save()

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -25,37 +25,39 @@ from recaudo.debts.models import Creditor, PlanPolicy, Stage
 from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
 from recaudo.portfolio.models import SegmentRule
 from recaudo.selfservice.links import self_service_link
+from recaudo.staff.roles import Role, assign_roles
 from recaudo.strategies.actions import install_default_templates
 from recaudo.strategies.default_strategy import install_default_strategy
 from recaudo.strategies.planning import plan
 
 DEMO_COUNTRIES = ("CO", "MX")
 ADDRESS = "127.0.0.1:8000"
-# (username, password, superuser): demo-only credentials, printed in the banner.
-LOGINS = (("admin", "recaudo-admin", True), ("agente", "recaudo-agente", False))
-AGENT_APPS = ("customers", "debts", "portfolio", "channels", "staff")
+# (username, password, role): demo-only credentials, printed in the banner, one per role.
+LOGINS = (
+    ("admin", "recaudo-admin", Role.ADMIN),
+    ("agente", "recaudo-agente", Role.AGENT),
+    ("supervisor", "recaudo-supervisor", Role.SUPERVISOR),
+    ("estratega", "recaudo-estratega", Role.STRATEGIST),
+    ("cumplimiento", "recaudo-cumplimiento", Role.COMPLIANCE),
+)
 
 
 def demo_folder() -> Path:
     return Path(settings.DATA_DIR) / "demo"
 
 
-def ensure_login(username: str, password: str, *, superuser: bool) -> AbstractUser:
-    """Create the user or give it back its demo password and rights."""
+def ensure_login(username: str, password: str, *, role: str) -> AbstractUser:
+    """Create the user or give it back its demo password and role.
+
+    Only the administrator is Django staff (the admin site); everyone works in the console.
+    """
     user_model = get_user_model()
     user, _created = user_model.objects.get_or_create(username=username)
-    user.is_staff = True
-    user.is_superuser = superuser
+    user.is_staff = user.is_superuser = role == Role.ADMIN
     user.is_active = True
     user.set_password(password)
     user.save()
-    if not superuser:
-        # Agents work the portfolio in the admin; they may not delete anything.
-        user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=AGENT_APPS).exclude(
-                codename__startswith="delete_"
-            )
-        )
+    assign_roles(user, [role])
     assert isinstance(user, AbstractUser)
     return user
 
@@ -164,8 +166,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with self.step(_("Creating the database")):
             call_command("migrate", interactive=False, verbosity=0)
-            for username, password, superuser in LOGINS:
-                ensure_login(username, password, superuser=superuser)
+            for username, password, role in LOGINS:
+                ensure_login(username, password, role=role)
             creditors = ensure_creditors(DEMO_COUNTRIES)
         today = timezone.localdate()
         folder = demo_folder()
@@ -225,7 +227,7 @@ class Command(BaseCommand):
         )
 
     def banner(self, seconds: float, creditor: Creditor) -> None:
-        url = f"http://{ADDRESS}/admin/"
+        url = f"http://{ADDRESS}/console/"
         lines = [
             _("Recaudo is ready (set up in %(seconds).0f s).") % {"seconds": seconds},
             "",
@@ -235,9 +237,9 @@ class Command(BaseCommand):
                 % {
                     "username": username,
                     "password": password,
-                    "role": _("administrator") if superuser else _("agent"),
+                    "role": Role(role).label,
                 }
-                for username, password, superuser in LOGINS
+                for username, password, role in LOGINS
             ),
             "",
             *self.assistant_lines(creditor),

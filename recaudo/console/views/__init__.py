@@ -1,0 +1,1 @@
+"""One module per screen area; each exposes ``urlpatterns`` (collected by console/urls.py)."""

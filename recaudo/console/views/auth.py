@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from recaudo.console.forms import LoginForm
+from recaudo.console.forms.auth import LoginForm
 from recaudo.console.navigation import sections_for
 from recaudo.staff.actions import record_audit
 from recaudo.staff.models import AuditAction

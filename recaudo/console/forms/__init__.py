@@ -1,0 +1,1 @@
+"""Forms per screen area (auth, inbox, customers, strategy, ...)."""

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint format messages bench clean
+.PHONY: install demo test browser-test lint format messages bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: install
 	$(BIN)/ruff check recaudo tests bench
 	$(BIN)/ruff format --check recaudo tests bench
 	$(BIN)/pytest
+
+## Only the browser tests (Playwright + Debian's Chromium: apt install chromium); screenshots in var/test-artifacts/
+browser-test: install
+	$(BIN)/pytest -m browser tests/browser
 
 lint: install
 	$(BIN)/ruff check recaudo tests bench

@@ -67,7 +67,7 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
         else:
             names = user.groups.values_list("name", flat=True)  # type: ignore[attr-defined]
             cached = frozenset(role for role in Role.values if group_name(role) in set(names))
-        user._recaudo_roles = cached  # type: ignore[union-attr]
+        user._recaudo_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -80,7 +80,16 @@ def can(user: AbstractBaseUser | AnonymousUser, capability: str) -> bool:
 
 
 def assign_roles(user: AbstractBaseUser, roles: Iterable[str]) -> None:
-    """Give the user exactly these roles (other groups are kept)."""
+    """Give the user exactly these roles (other groups are kept).
+
+    The administrator is a Django superuser too, so the admin site (users, settings, unit costs)
+    opens for them; the other roles work only in the console.
+    """
+    roles = list(roles)
+    administrator = Role.ADMIN in roles
+    if user.is_superuser != administrator or user.is_staff != administrator:  # type: ignore[attr-defined]
+        user.is_superuser = user.is_staff = administrator  # type: ignore[attr-defined]
+        user.save(update_fields=["is_superuser", "is_staff"])
     wanted = {group_name(Role(role)) for role in roles}
     for role in Role.values:
         group, _created = Group.objects.get_or_create(name=group_name(role))

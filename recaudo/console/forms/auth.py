@@ -35,7 +35,9 @@ class LoginForm(AuthenticationForm):
                 if locked_until is not None:
                     raise self.locked_error(locked_until) from None
             raise
-        clear_failed_logins(username)
+        if self.user_cache is not None:
+            # Only a real success clears the count: a post with an empty field must not.
+            clear_failed_logins(username)
         return cleaned
 
     def locked_error(self, until: Any) -> forms.ValidationError:

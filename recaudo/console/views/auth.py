@@ -1,11 +1,14 @@
 """Login, logout and the landing page that sends each role to its first screen."""
 
+from typing import Any
+
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from recaudo.console.forms.auth import LoginForm
@@ -19,7 +22,14 @@ class ConsoleLoginView(LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # The admin sends a logged-in user without staff status back to its login page: show
+        # the form (to log in as someone else) instead of redirecting to the admin in a loop.
+        if request.path == reverse("admin_login") and not request.user.is_staff:
+            self.redirect_authenticated_user = False
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         record_audit(self.request.user, AuditAction.LOGIN, request=self.request)
         return response

@@ -312,3 +312,218 @@ def return_to_assistant(conversation: Conversation, *, agent_name: str = "") -> 
         locked.save(update_fields=["status", "state"])
     _copy_back(locked, conversation)
     return True
+
+
+# --- Agents (the console's conversation view) ----------------------------------------------
+
+# The channels on which an agent's reply goes out through the outbox (the web chat's turn is
+# its own delivery: the widget reads it from ``/chat/<slug>/turns``).
+QUEUED_REPLY_CHANNELS = ("whatsapp", "sms", "rcs")
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+MAX_AGENT_TEXT = 1600
+
+
+class ReplyRefused(ValueError):
+    """The agent's reply cannot go out; the message says why and what to do instead."""
+
+
+def reply_as_agent(
+    conversation: Conversation,
+    *,
+    text: str,
+    agent_name: str,
+    template: Any = None,
+    dedupe_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Turn:
+    """An agent answers the customer in ``conversation``, on its channel and address.
+
+    The reply is recorded as an agent ``Turn``. On the web chat the turn is the delivery. On
+    WhatsApp, SMS and RCS a ``Message`` is queued (``channels.actions.queue_message``), so the
+    worker checks the contact policy before it goes: a reply within 24 hours of the customer's
+    last message on that channel counts as initiated by the customer (purpose ``reply``; a
+    live reply within 30 minutes). On WhatsApp, once 24 hours have passed since the customer's
+    last message only an approved template (``template``: a ``strategies.Template``) may go.
+    A repeated ``dedupe_key`` (a double click) returns the first turn and sends nothing new.
+    Raises ``ReplyRefused`` with the reason.
+    """
+    from django.utils.translation import gettext
+
+    from recaudo.channels.actions import queue_message
+    from recaudo.channels.queries import last_inbound_at
+
+    now = now or timezone.now()
+    text = (text or "").strip()
+    channel = conversation.channel
+    if template is None and not text:
+        raise ReplyRefused(gettext("The reply is empty: write a message or choose a template."))
+    if len(text) > MAX_AGENT_TEXT:
+        raise ReplyRefused(
+            gettext("The reply is too long: at most %(count)d characters.")
+            % {"count": MAX_AGENT_TEXT}
+        )
+    if channel not in (*QUEUED_REPLY_CHANNELS, "web", "terminal"):
+        raise ReplyRefused(
+            gettext(
+                "A %(channel)s conversation cannot be answered in writing here: contact the "
+                "customer from the customer's page."
+            )
+            % {"channel": conversation.get_channel_display()}
+        )
+    if template is not None:
+        _check_template(conversation, template)
+    with transaction.atomic():
+        locked = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("creditor", "customer", "account", "contact_point")
+            .get(pk=conversation.pk)
+        )
+        if dedupe_key:
+            existing = Turn.objects.filter(
+                conversation=locked, speaker=Speaker.AGENT, entities__dedupe_key=dedupe_key
+            ).first()
+            if existing is not None:
+                return existing
+        message: Message | None = None
+        shown = text
+        if channel in QUEUED_REPLY_CHANNELS:
+            contact_point = _reply_contact_point(locked)
+            last_inbound = last_inbound_at(channel=channel, address=locked.address)
+            recent = last_inbound is not None and now - last_inbound < WHATSAPP_WINDOW
+            if channel == "whatsapp" and template is None and not recent:
+                raise ReplyRefused(
+                    gettext(
+                        "WhatsApp's 24-hour window is closed: the customer last wrote more than "
+                        "24 hours ago. Free text cannot be sent; choose an approved WhatsApp "
+                        "template instead."
+                    )
+                )
+            payload: dict[str, Any] = {"agent": agent_name, "conversation": locked.pk}
+            if recent:
+                payload["purpose"] = "reply"
+            if template is not None:
+                shown = _template_text(template, locked, now)
+            message, _created = queue_message(
+                contact_point,
+                channel=channel,
+                body="" if template is not None else text,
+                payload=payload,
+                account=locked.account,
+                template_id=template.pk if template is not None else None,
+                initiated_by_customer=recent,
+                dedupe_key=f"agent-reply:{locked.pk}:{dedupe_key}"[:200] if dedupe_key else None,
+            )
+        elif locked.status == ConversationStatus.CLOSED:
+            raise ReplyRefused(
+                gettext("The customer has left this chat (the conversation is closed).")
+            )
+        turn = Turn.objects.create(
+            conversation=locked,
+            speaker=Speaker.AGENT,
+            text=shown,
+            entities={"agent": agent_name, "dedupe_key": dedupe_key or ""},
+            message=message,
+            at=now,
+        )
+        if locked.account_id is not None:
+            AccountEvent.objects.create(
+                account_id=locked.account_id,
+                kind=EventKind.CONVERSATION,
+                at=now,
+                as_of=now.astimezone(ZoneInfo(locked.creditor.timezone)).date(),
+                actor=Actor.AGENT,
+                actor_name=agent_name,
+                data={
+                    "conversation": locked.pk,
+                    "channel": channel,
+                    "agent": shown,
+                    **({"message": message.pk} if message is not None else {}),
+                },
+            )
+        locked.last_turn_at = now
+        locked.save(update_fields=["last_turn_at"])
+    _copy_back(locked, conversation)
+    return turn
+
+
+def _check_template(conversation: Conversation, template: Any) -> None:
+    from django.utils.translation import gettext
+
+    from recaudo.strategies.models import TemplateStatus
+
+    if (
+        conversation.channel != "whatsapp"
+        or template.channel != "whatsapp"
+        or template.creditor_id != conversation.creditor_id
+        or template.status != TemplateStatus.APPROVED
+        or not template.provider_template_name
+    ):
+        raise ReplyRefused(
+            gettext(
+                "That template cannot be sent here: only approved WhatsApp templates of this "
+                "creditor with a provider template name, in a WhatsApp conversation."
+            )
+        )
+
+
+def _template_text(template: Any, conversation: Conversation, now: dt.datetime) -> str:
+    """The template as the customer will read it (the worker renders it again when sending)."""
+    from recaudo.strategies.templating import render_template
+
+    if conversation.customer is None:
+        return str(template.name)
+    try:
+        rendered = render_template(
+            template,
+            creditor=conversation.creditor,
+            customer=conversation.customer,
+            account=conversation.account,
+            as_of=now.astimezone(ZoneInfo(conversation.creditor.timezone)).date(),
+            with_attachments=False,
+        )
+    except Exception:  # a preview only: the worker's render is the one that counts
+        return str(template.name)
+    return rendered.body or str(template.name)
+
+
+def _reply_contact_point(conversation: Conversation) -> ContactPoint:
+    from django.utils.translation import gettext
+
+    point = conversation.contact_point
+    if point is not None and point.value == conversation.address:
+        return point
+    found = (
+        ContactPoint.objects.filter(
+            customer_id=conversation.customer_id, value=conversation.address
+        )
+        .order_by("-created_at", "-id")
+        .first()
+        if conversation.customer_id is not None
+        else None
+    )
+    if found is None:
+        raise ReplyRefused(
+            gettext(
+                "The customer's address in this conversation is not on file, so no reply can "
+                "be sent on %(channel)s. Add it as a contact point on the customer's page."
+            )
+            % {"channel": conversation.get_channel_display()}
+        )
+    return found
+
+
+def give_back_to_assistant(conversation: Conversation, *, agent_name: str = "") -> bool:
+    """The agent is done: the conversation's open hand-off tasks are closed and the assistant
+    answers the customer's next message again. False when there was nothing to give back."""
+    from recaudo.staff.actions import close_task
+    from recaudo.staff.models import Task, TaskKind, TaskStatus
+
+    with transaction.atomic():
+        tasks = Task.objects.filter(
+            conversation=conversation,
+            kind=TaskKind.HANDOFF,
+            status__in=(TaskStatus.OPEN, TaskStatus.ASSIGNED),
+        ).select_related("conversation")
+        closed = [close_task(task, agent_name=agent_name) for task in tasks]
+        returned = return_to_assistant(conversation, agent_name=agent_name)
+    return returned or any(closed)

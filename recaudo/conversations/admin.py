@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from recaudo.conversations.models import Conversation, Turn
+from recaudo.conversations.models import CannedReply, Conversation, Turn
 
 
 class TurnInline(admin.TabularInline):
@@ -88,3 +88,10 @@ class ConversationAdmin(admin.ModelAdmin):
             % {"count": returned},
             messages.SUCCESS,
         )
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "creditor", "language", "active")
+    list_filter = ("active", "language", "creditor")
+    search_fields = ("title", "body")

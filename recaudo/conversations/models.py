@@ -187,3 +187,33 @@ class VerificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.key_hash[:8]}"
+
+
+class CannedReply(models.Model):
+    """A ready answer an agent picks in the conversation view. Placeholders in braces
+    (``{nombre}``, ``{nombre_completo}``, ``{acreedor}``, ``{saldo}``, ``{asesor}``) are filled
+    for the customer on the server (``conversations.queries.fill_placeholders``)."""
+
+    # Empty: offered for every creditor.
+    creditor = models.ForeignKey(
+        "debts.Creditor",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+    )
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {nombre}, {nombre_completo}, {acreedor}, {saldo}, {asesor}."),
+    )
+    language = models.CharField(_("language"), max_length=10, default="es")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,10 +3,20 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from recaudo.conversations.models import Conversation, Turn
+from recaudo.conversations.models import (
+    CannedReply,
+    Conversation,
+    ConversationChannel,
+    Speaker,
+    Turn,
+)
 from recaudo.customers.models import Customer
 from recaudo.debts.models import TERMINAL_STATUSES, Account
+
+if TYPE_CHECKING:
+    from recaudo.channels.models import Message
 
 
 @dataclass(frozen=True)
@@ -85,4 +95,149 @@ def transcript(conversation: Conversation, count: int = 12) -> str:
         f"[{turn.at:%Y-%m-%d %H:%M}] {turn.get_speaker_display()}: {turn.text}"
         for turn in last_turns(conversation, count)
         if turn.text
+    )
+
+
+# --- The agents' conversation view (console) -----------------------------------------------
+
+# WhatsApp lets a business write freely for this long after the customer's last message.
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+TIMELINE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a customer's history across channels: a turn of the conversation or a
+    message of the outbox/inbox log (``kind`` is ``"turn"`` or ``"message"``)."""
+
+    at: dt.datetime
+    kind: str
+    speaker: str  # customer, assistant, agent; "" for an outbound message of a strategy
+    text: str
+    channel: str
+    direction: str
+    status: str
+    status_label: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def channel_label(self) -> str:
+        from recaudo.customers.models import Channel
+
+        labels = dict(ConversationChannel.choices) | dict(Channel.choices)
+        return str(labels.get(self.channel, self.channel))
+
+
+def conversation_timeline(
+    conversation: Conversation, *, limit: int = TIMELINE_LIMIT
+) -> list[TimelineEntry]:
+    """The conversation's turns and the customer's messages on every channel, oldest first, in
+    one list (2 queries). A message that carried a turn is shown once, as the turn (with the
+    message's status); the assistant's replies queued for a turn are its turns already."""
+    from recaudo.channels.models import Direction, Message
+
+    turns = list(
+        Turn.objects.filter(conversation=conversation)
+        .select_related("message")
+        .order_by("-at", "-id")[:limit]
+    )
+    linked = {turn.message_id for turn in turns if turn.message_id is not None}
+    entries = [
+        TimelineEntry(
+            at=turn.at,
+            kind="turn",
+            speaker=turn.speaker,
+            text=turn.text,
+            channel=turn.message.channel if turn.message else conversation.channel,
+            direction=Direction.INBOUND if turn.speaker == Speaker.CUSTOMER else Direction.OUTBOUND,
+            status=turn.message.status if turn.message else "",
+            status_label=turn.message.get_status_display() if turn.message else "",
+            reasons=_reasons(turn.message) if turn.message else (),
+        )
+        for turn in turns
+        if turn.text
+    ]
+    if conversation.customer_id is not None:
+        messages = Message.objects.filter(customer_id=conversation.customer_id).order_by(
+            "-created_at", "-id"
+        )[:limit]
+        for message in messages.select_related("template"):
+            if message.pk in linked:
+                continue
+            reply_to = (
+                message.payload.get("reply_to") if isinstance(message.payload, dict) else None
+            )
+            if reply_to in linked:
+                continue  # the assistant's reply to a turn: shown as its turn
+            text = message.body or (message.template.name if message.template else "")
+            entries.append(
+                TimelineEntry(
+                    at=message.created_at,
+                    kind="message",
+                    speaker=Speaker.CUSTOMER if message.direction == Direction.INBOUND else "",
+                    text=text,
+                    channel=message.channel,
+                    direction=message.direction,
+                    status=message.status,
+                    status_label=message.get_status_display(),
+                    reasons=_reasons(message),
+                )
+            )
+    entries.sort(key=lambda entry: entry.at)
+    return entries[-limit:]
+
+
+def _reasons(message: "Message") -> tuple[str, ...]:
+    """Why a message did not go (blocked by the policy, failed, cancelled)."""
+    if message.status not in ("blocked", "failed", "cancelled"):
+        return ()
+    reasons: Any = message.policy_reasons
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    texts = tuple(str(reason) for reason in reasons or [] if reason)
+    return texts or ((message.error,) if message.error else ())
+
+
+def whatsapp_window_ends(conversation: Conversation) -> dt.datetime | None:
+    """When WhatsApp's 24-hour customer service window of this conversation's address closes
+    (None: the customer never wrote on WhatsApp from it, or it is another channel)."""
+    from recaudo.channels.queries import last_inbound_at
+
+    if conversation.channel != "whatsapp":
+        return None
+    last = last_inbound_at(channel="whatsapp", address=conversation.address)
+    return last + WHATSAPP_WINDOW if last is not None else None
+
+
+def fill_placeholders(
+    text: str, *, customer: Customer | None, account: Account | None, agent_name: str = ""
+) -> str:
+    """A canned reply for one customer: ``{nombre}``, ``{nombre_completo}``, ``{acreedor}``,
+    ``{saldo}`` and ``{asesor}`` filled; an unknown placeholder is left as written."""
+    from django.utils.translation import get_language, to_locale
+
+    from recaudo.lib.money import format_money
+
+    values: dict[str, str] = {"asesor": agent_name}
+    if customer is not None:
+        values["nombre"] = customer.first_name or customer.full_name
+        values["nombre_completo"] = customer.full_name
+        values["acreedor"] = customer.creditor.name
+    if account is not None:
+        values["saldo"] = format_money(
+            Decimal(account.balance), account.currency, to_locale(get_language() or "es")
+        )
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def canned_replies(creditor_id: int) -> list[CannedReply]:
+    """The active canned replies offered for this creditor (its own and the shared ones)."""
+    from django.db.models import Q
+
+    return list(
+        CannedReply.objects.filter(
+            Q(creditor_id=creditor_id) | Q(creditor__isnull=True), active=True
+        )
     )

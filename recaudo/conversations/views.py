@@ -26,9 +26,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from recaudo.conversations.actions import open_conversation, take_turn
+from recaudo.conversations.actions import ACTIVE_STATUSES, open_conversation, take_turn
 from recaudo.conversations.models import Conversation, ConversationStatus, Speaker, Turn
 from recaudo.conversations.replies import Reply
 from recaudo.debts.models import Creditor
@@ -180,10 +180,18 @@ def chat_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def chat_turns(request: HttpRequest, slug: str) -> JsonResponse:
-    """``POST /chat/<slug>/turns`` with ``{"text", "choice"}`` → ``{"replies": [...]}``."""
+    """``POST /chat/<slug>/turns`` with ``{"text", "choice"}`` → ``{"replies": [...]}``.
+
+    ``GET /chat/<slug>/turns?after=<id>``: the advisers' turns written since turn ``after``
+    (the widget polls while an adviser has the conversation) → ``{"turns": [{"id", "speaker",
+    "text"}], "last": <newest turn id>, "handed_off": bool}``. Without ``after`` only ``last``
+    and ``handed_off`` are answered (where to start polling).
+    """
     creditor = _creditor(slug)
+    if request.method == "GET":
+        return _agent_turns(request, creditor)
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
@@ -197,6 +205,48 @@ def chat_turns(request: HttpRequest, slug: str) -> JsonResponse:
     except TurnRefused as refused:
         return JsonResponse({"error": str(refused)}, status=refused.status)
     return JsonResponse({"replies": [reply.as_json() for reply in replies]})
+
+
+def _agent_turns(request: HttpRequest, creditor: Creditor) -> JsonResponse:
+    """Agents' turns of the browser's active conversation after ``?after=`` (never creates a
+    conversation)."""
+    address = request.session.get(_session_key(creditor))
+    conversation = (
+        Conversation.objects.filter(
+            creditor=creditor, channel="web", address=address, status__in=ACTIVE_STATUSES
+        )
+        .order_by("-last_turn_at", "-id")
+        .only("id", "status")
+        .first()
+        if address
+        else None
+    )
+    if conversation is None:
+        return JsonResponse({"turns": [], "last": 0, "handed_off": False})
+    last = (
+        Turn.objects.filter(conversation=conversation)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    ) or 0
+    turns: list[dict[str, Any]] = []
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        turns = [
+            {"id": turn_id, "speaker": speaker, "text": text}
+            for turn_id, speaker, text in Turn.objects.filter(
+                conversation=conversation, speaker=Speaker.AGENT, id__gt=int(after)
+            )
+            .order_by("id")
+            .values_list("id", "speaker", "text")[:TRANSCRIPT_TURNS]
+        ]
+    return JsonResponse(
+        {
+            "turns": turns,
+            "last": last,
+            "handed_off": conversation.status == ConversationStatus.HANDED_OFF,
+        }
+    )
 
 
 @require_GET

@@ -1,5 +1,6 @@
-/* Recaudo web chat: turns the page's forms into a live chat over POST <turns-url>.
-   Without this script the forms post to the page and it reloads; nothing else changes. */
+/* Recaudo web chat: turns the page's forms into a live chat over POST <turns-url>, and polls
+   GET <turns-url>?after=<id> for an adviser's answers (often while one has the conversation,
+   now and then otherwise). Without this script the forms post to the page and it reloads. */
 (function () {
   "use strict";
   var chat = document.querySelector(".chat");
@@ -47,7 +48,9 @@
     item.className = "turn " + speaker;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = (speaker === "customer" ? chat.dataset.you : chat.dataset.assistant) + ":";
+    who.textContent = (speaker === "customer" ? chat.dataset.you
+      : speaker === "agent" ? (chat.dataset.adviser || chat.dataset.assistant)
+      : chat.dataset.assistant) + ":";
     var bubble = document.createElement("p");
     bubble.className = "bubble";
     linkify(bubble, text);
@@ -141,6 +144,27 @@
     send(button.textContent, button.value, currentOptions);
     input.focus();
   });
+
+  // An adviser's answers arrive by polling: every 5 s while an adviser has the conversation,
+  // every 30 s otherwise (an adviser may also write first). Paused while the tab is hidden.
+  var lastTurn = null;
+  var handedOff = false;
+  function poll() {
+    var url = chat.dataset.turnsUrl + (lastTurn === null ? "" : "?after=" + lastTurn);
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(readJson).then(function (result) {
+        if (!result.ok) { return; }
+        (result.data.turns || []).forEach(function (turn) { addTurn(turn.speaker, turn.text); });
+        if (typeof result.data.last === "number") { lastTurn = result.data.last; }
+        handedOff = !!result.data.handed_off;
+      }).catch(function () { /* offline: try again at the next tick */ })
+      .then(function () { window.setTimeout(tick, handedOff ? 5000 : 30000); });
+  }
+  function tick() {
+    if (document.hidden) { window.setTimeout(tick, 5000); return; }
+    poll();
+  }
+  poll();
 
   scrollToEnd();
 })();

@@ -969,3 +969,167 @@ def _event(
         to_value=to_value,
         data=data or {},
     )
+
+
+# --- the console's notes and payment links ----------------------------------------------------
+
+# A note with the same text by the same person on the same account this recently is the same
+# note (a double click): it is written once.
+NOTE_REPEAT_WINDOW = timedelta(minutes=2)
+PAYMENT_LINK_TEMPLATE = "payment-link"
+PAYMENT_LINK_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
+
+
+def add_note(account: Account, *, text: str, actor: str, actor_name: str = "") -> AccountEvent:
+    """Write a free-text note on the account's timeline (an ``AccountEvent`` of kind ``note``).
+
+    The same text by the same actor within ``NOTE_REPEAT_WINDOW`` returns the note already
+    written (a double click writes one)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError("a note needs some text")
+    now = timezone.now()
+    with transaction.atomic():
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        repeated = (
+            AccountEvent.objects.filter(
+                account=account,
+                kind=EventKind.NOTE,
+                actor=actor,
+                actor_name=actor_name,
+                at__gte=now - NOTE_REPEAT_WINDOW,
+                data__text=cleaned,
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+        if repeated is not None:
+            return repeated
+        return AccountEvent.objects.create(
+            account=account,
+            kind=EventKind.NOTE,
+            at=now,
+            actor=actor,
+            actor_name=actor_name,
+            data={"text": cleaned},
+        )
+
+
+class ContactRefused(ValueError):
+    """A message a person asked for that cannot be queued: ``code`` for programs
+    ("channel", "status", "no_template", "no_contact_point", "policy"), ``message`` for the
+    person, saying why and what to do."""
+
+    def __init__(self, code: str, message: str, *, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.reasons = reasons
+
+
+def send_payment_link(
+    account: Account, *, channel: str, actor_name: str, actor: str = Actor.AGENT
+) -> tuple[Message, bool]:
+    """Queue the account's signed payment link (``strategies.links.payment_link``, rendered by
+    the creditor's newest approved ``payment-link`` template on ``channel``) to the customer's
+    first reachable contact point on that channel; return the message and whether it is new.
+
+    The contact policy is asked now, as the worker will ask it again right before sending
+    (purpose ``dunning``: the person chose to send it, so hours, caps, holds and consent all
+    apply): a refusal for the time of day queues it for the policy's next allowed time; any
+    other refusal raises ``ContactRefused`` with the policy's reasons and queues nothing. Once
+    per account, day and channel (dedupe key ``payment-link:<account>:<day>:<channel>``): the
+    same request again returns the first message. A new message writes a ``payment_link_sent``
+    event on the account's timeline.
+    """
+    from recaudo.channels.models import Direction
+    from recaudo.debts.models import TERMINAL_STATUSES
+    from recaudo.policy.context import contact_request_for_message
+    from recaudo.policy.decide import decide
+    from recaudo.strategies.queries import latest_approved
+
+    if channel not in PAYMENT_LINK_CHANNELS:
+        raise ContactRefused(
+            "channel",
+            gettext("A payment link goes by SMS, WhatsApp or e-mail: choose one of them."),
+        )
+    now = timezone.now()
+    today = _local_today(account, now)
+    key = f"payment-link:{account.pk}:{today.isoformat()}:{channel}"
+    existing = Message.objects.filter(dedupe_key=key).first()
+    if existing is not None:
+        return existing, False
+    if account.status in TERMINAL_STATUSES or account.balance <= 0:
+        raise ContactRefused(
+            "status", gettext("This account has nothing to pay: it is paid or closed.")
+        )
+    template = latest_approved(account.creditor_id, PAYMENT_LINK_TEMPLATE, channel)
+    if template is None:
+        raise ContactRefused(
+            "no_template",
+            gettext(
+                "There is no approved payment-link template for %(channel)s: approve one in "
+                "Strategy > Templates, or choose another channel."
+            )
+            % {"channel": Channel(channel).label},
+        )
+    customer = account.customer
+    point = reachable_contact_point(customer, channel)
+    if point is None:
+        raise ContactRefused(
+            "no_contact_point",
+            gettext(
+                "The customer has no active contact point for %(channel)s that accepts it: "
+                "choose another channel."
+            )
+            % {"channel": Channel(channel).label},
+        )
+    payload: dict[str, Any] = {"purpose": DUNNING, "sent_by": actor_name}
+    probe = Message(
+        creditor_id=account.creditor_id,
+        customer=customer,
+        account=account,
+        contact_point=point,
+        channel=channel,
+        address=point.value,
+        recipient_role=point.role,
+        payload=payload,
+        direction=Direction.OUTBOUND,
+    )
+    decision = decide(contact_request_for_message(probe, at=now))
+    send_after: datetime | None = None
+    if not decision.allowed:
+        later = decision.next_allowed_at
+        if later is None or later > now + timedelta(days=3):
+            raise ContactRefused(
+                "policy",
+                gettext("The contact policy does not allow this message: %(reasons)s")
+                % {"reasons": "; ".join(decision.reasons) or decision.rule},
+                reasons=tuple(decision.reasons),
+            )
+        send_after = later
+    with transaction.atomic():
+        message, new = queue_message(
+            point,
+            channel=channel,
+            account=account,
+            template_id=template.pk,
+            payload=payload,
+            send_after=send_after,
+            dedupe_key=key,
+        )
+        if new:
+            _event(
+                account,
+                EventKind.PAYMENT_LINK_SENT,
+                now,
+                actor,
+                actor_name,
+                to_value=channel,
+                data={
+                    "message_id": message.pk,
+                    "channel": channel,
+                    "send_after": send_after.isoformat() if send_after else "",
+                },
+            )
+    return message, new

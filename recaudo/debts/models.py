@@ -324,6 +324,7 @@ class EventKind(models.TextChoices):
     CANNOT_PAY = "cannot_pay", _("customer cannot pay")
     DISPUTE_OPENED = "dispute_opened", _("debt disputed")
     STATEMENT_SENT = "statement_sent", _("statement sent")
+    PAYMENT_LINK_SENT = "payment_link_sent", _("payment link sent")
     CONVERSATION = "conversation", _("assistant conversation")
 
 

@@ -1,14 +1,22 @@
 """Reads of the ledger used by more than one caller (assistant, self-service page, console)."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from recaudo.customers.models import Customer
 from recaudo.debts.models import (
     TERMINAL_STATUSES,
     Account,
+    AccountEvent,
     AccountStatus,
+    Actor,
+    EventKind,
     Plan,
     PlanKind,
     PlanPolicy,
@@ -67,3 +75,324 @@ def active_settlement(account: Account) -> Plan | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- a customer's timeline (the console's customer view) -------------------------------------
+
+# Order of the sources among entries at the same instant (higher first), and in the cursor.
+TIMELINE_SOURCES = {"event": 3, "message": 2, "conversation": 1, "task": 0}
+# Event data worth a word on the timeline, in this order (ids and schedules are left out).
+_EVENT_DATA_KEYS = (
+    "text",
+    "reason",
+    "amount",
+    "promised_date",
+    "key",
+    "total",
+    "reference",
+    "channel",
+    "count",
+)
+
+
+def _event_data_labels() -> dict[str, str]:
+    return {
+        "reason": _("reason"),
+        "amount": _("amount"),
+        "promised_date": _("promised date"),
+        "key": _("option"),
+        "total": _("total"),
+        "reference": _("reference"),
+        "channel": _("channel"),
+        "count": _("count"),
+    }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a customer's timeline: an account event, a channel message, an assistant
+    conversation (summarised) or a task for the agents."""
+
+    source: str  # a key of TIMELINE_SOURCES
+    id: int
+    at: datetime
+    kind: str
+    label: str
+    text: str = ""
+    actor: str = ""
+    actor_label: str = ""
+    actor_name: str = ""
+    account_id: int | None = None
+    account_external_id: str = ""
+    channel: str = ""
+    status: str = ""
+    direction: str = ""
+    conversation_id: int | None = None
+
+    @property
+    def cursor(self) -> str:
+        """Where the next page starts: everything strictly older than this entry."""
+        return f"{self.at.isoformat()}|{TIMELINE_SOURCES[self.source]}|{self.id}"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]
+    # The cursor for ``customer_timeline(before=...)``; None when nothing older is left.
+    next_cursor: str | None
+
+
+def parse_timeline_cursor(text: str) -> tuple[datetime, int, int]:
+    """``TimelineEntry.cursor`` back into (instant, source rank, id); ValueError when invalid."""
+    at_text, rank_text, id_text = text.split("|")
+    at = datetime.fromisoformat(at_text)
+    if at.tzinfo is None:
+        raise ValueError("the cursor's instant has no timezone")
+    return at, int(rank_text), int(id_text)
+
+
+def _older_than(field: str, source: str, cursor: tuple[datetime, int, int] | None) -> Q:
+    if cursor is None:
+        return Q()
+    at, rank, row_id = cursor
+    condition = Q(**{f"{field}__lt": at})
+    own = TIMELINE_SOURCES[source]
+    if own < rank:
+        condition |= Q(**{field: at})
+    elif own == rank:
+        condition |= Q(**{field: at, "id__lt": row_id})
+    return condition
+
+
+def _event_text(from_value: str, to_value: str, data: dict[str, Any]) -> str:
+    parts = []
+    if from_value and to_value:
+        parts.append(f"{from_value} → {to_value}")
+    elif from_value or to_value:
+        parts.append(from_value or to_value)
+    labels = _event_data_labels()
+    for key in _EVENT_DATA_KEYS:
+        value = data.get(key) if isinstance(data, dict) else None
+        if value not in (None, ""):
+            parts.append(str(value) if key == "text" else f"{labels[key]}: {value}")
+    return " · ".join(parts)
+
+
+def customer_timeline(customer: Customer, *, limit: int, before: str | None = None) -> Timeline:
+    """The newest ``limit`` entries of everything that happened with the customer, newest
+    first: the ``AccountEvent``s of all their accounts, their channel messages (those that
+    carried an assistant conversation's turns are summarised in the conversation instead),
+    their conversations (one entry each, at its last turn) and their tasks.
+
+    ``before`` is the ``next_cursor`` of the previous page. Four queries, whatever the number
+    of accounts and rows.
+    """
+    from recaudo.channels.models import Direction, Message, MessageStatus
+    from recaudo.conversations.models import Conversation, ConversationStatus, Turn
+    from recaudo.staff.models import Task, TaskKind, TaskStatus
+
+    cursor = parse_timeline_cursor(before) if before else None
+    take = limit + 1
+    event_labels = dict(EventKind.choices)
+    actors = dict(Actor.choices)
+    entries: list[TimelineEntry] = []
+
+    events = (
+        AccountEvent.objects.filter(account__customer=customer)
+        .filter(_older_than("at", "event", cursor))
+        .order_by("-at", "-id")
+        .values_list(
+            "id",
+            "at",
+            "kind",
+            "actor",
+            "actor_name",
+            "from_value",
+            "to_value",
+            "data",
+            "account_id",
+            "account__external_id",
+        )[:take]
+    )
+    for (
+        row_id,
+        at,
+        kind,
+        actor,
+        actor_name,
+        from_value,
+        to_value,
+        data,
+        account_id,
+        external,
+    ) in events:
+        entries.append(
+            TimelineEntry(
+                source="event",
+                id=row_id,
+                at=at,
+                kind=kind,
+                label=str(event_labels.get(kind, kind)),
+                text=_event_text(from_value, to_value, data),
+                actor=actor,
+                actor_label=str(actors.get(actor, actor)),
+                actor_name=actor_name,
+                account_id=account_id,
+                account_external_id=external or "",
+            )
+        )
+
+    turn_messages = Turn.objects.filter(
+        conversation__customer=customer, message__isnull=False
+    ).values("message_id")
+    messages = (
+        Message.objects.filter(customer=customer)
+        .exclude(pk__in=turn_messages)
+        .filter(_older_than("created_at", "message", cursor))
+        .order_by("-created_at", "-id")
+        .values_list(
+            "id",
+            "created_at",
+            "direction",
+            "channel",
+            "status",
+            "subject",
+            "body",
+            "template__code",
+            "policy_reasons",
+            "account_id",
+            "account__external_id",
+        )[:take]
+    )
+    statuses = dict(MessageStatus.choices)
+    directions = dict(Direction.choices)
+    for (
+        row_id,
+        at,
+        direction,
+        channel,
+        status,
+        subject,
+        body,
+        template,
+        reasons,
+        account_id,
+        external,
+    ) in messages:
+        text = (
+            subject
+            or body[:280]
+            or (_("template %(code)s") % {"code": template} if template else "")
+        )
+        if status == MessageStatus.BLOCKED and reasons:
+            text = f"{text} · {'; '.join(str(reason) for reason in reasons)}"
+        entries.append(
+            TimelineEntry(
+                source="message",
+                id=row_id,
+                at=at,
+                kind=direction,
+                label=str(directions.get(direction, direction)),
+                text=text,
+                account_id=account_id,
+                account_external_id=external or "",
+                channel=channel,
+                status=str(statuses.get(status, status)),
+                direction=direction,
+            )
+        )
+
+    last_text = (
+        Turn.objects.filter(conversation=OuterRef("pk"), speaker="customer")
+        .order_by("-at", "-id")
+        .values("text")[:1]
+    )
+    conversations = (
+        Conversation.objects.filter(customer=customer)
+        .filter(_older_than("last_turn_at", "conversation", cursor))
+        .annotate(turn_count=Count("turns"), last_customer_text=Subquery(last_text))
+        .order_by("-last_turn_at", "-id")
+        .values_list(
+            "id",
+            "last_turn_at",
+            "channel",
+            "status",
+            "turn_count",
+            "last_customer_text",
+            "account_id",
+            "account__external_id",
+            "handed_off_at",
+        )[:take]
+    )
+    conversation_statuses = dict(ConversationStatus.choices)
+    for (
+        row_id,
+        at,
+        channel,
+        status,
+        turn_count,
+        text,
+        account_id,
+        external,
+        handed_off_at,
+    ) in conversations:
+        summary = ngettext("%(count)d turn", "%(count)d turns", turn_count) % {"count": turn_count}
+        if handed_off_at is not None:
+            summary += " · " + str(_("handed to an adviser"))
+        if text:
+            summary += f" · «{text[:200]}»"
+        entries.append(
+            TimelineEntry(
+                source="conversation",
+                id=row_id,
+                at=at,
+                kind="conversation",
+                label=str(_("assistant conversation")),
+                text=summary,
+                account_id=account_id,
+                account_external_id=external or "",
+                channel=channel,
+                status=str(conversation_statuses.get(status, status)),
+                conversation_id=row_id,
+            )
+        )
+
+    tasks = (
+        Task.objects.filter(customer=customer)
+        .filter(_older_than("created_at", "task", cursor))
+        .order_by("-created_at", "-id")
+        .values_list(
+            "id",
+            "created_at",
+            "kind",
+            "status",
+            "reason",
+            "account_id",
+            "account__external_id",
+            "conversation_id",
+        )[:take]
+    )
+    task_kinds = dict(TaskKind.choices)
+    task_statuses = dict(TaskStatus.choices)
+    for row_id, at, kind, status, reason, account_id, external, conversation_id in tasks:
+        entries.append(
+            TimelineEntry(
+                source="task",
+                id=row_id,
+                at=at,
+                kind=kind,
+                label=str(_("task: %(kind)s") % {"kind": task_kinds.get(kind, kind)}),
+                text=reason,
+                account_id=account_id,
+                account_external_id=external or "",
+                status=str(task_statuses.get(status, status)),
+                conversation_id=conversation_id,
+            )
+        )
+
+    entries.sort(
+        key=lambda entry: (entry.at, TIMELINE_SOURCES[entry.source], entry.id), reverse=True
+    )
+    page = entries[:limit]
+    more = len(entries) > limit
+    return Timeline(entries=page, next_cursor=page[-1].cursor if more and page else None)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.debts.models import Creditor
-from recaudo.strategies.models import Template, TemplateStatus
+from recaudo.strategies.models import Step, Strategy, Template, TemplateStatus
 from recaudo.strategies.queries import latest_version
 from recaudo.strategies.templating import preview, template_errors
 
@@ -144,3 +144,292 @@ def install_default_templates(creditor: Creditor) -> int:
     ]
     Template.objects.bulk_create(new)
     return len(new)
+
+
+# --- strategy steps and experiments (the console's strategy editors) ------------------------
+
+STEP_FIELDS = (
+    "name",
+    "trigger",
+    "offset_days",
+    "stage",
+    "action",
+    "channel",
+    "template_code",
+    "conditions",
+)
+# Actions that send a template on a channel.
+TEMPLATE_ACTIONS = frozenset({"message", "letter"})
+STEP_ORDER_GAP = 10
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def step_condition_errors(conditions: Any) -> list[str]:
+    """What is wrong with a step's ``conditions`` (``planner.CONDITIONS``), as messages."""
+    from recaudo.customers.models import Channel
+    from recaudo.debts.models import Stage
+    from recaudo.strategies.planner import CONDITIONS
+
+    if not isinstance(conditions, dict):
+        return [_('Conditions must be a JSON object, e.g. {"no_active_promise": true}.')]
+    errors = []
+    unknown = sorted(set(conditions) - set(CONDITIONS))
+    if unknown:
+        errors.append(
+            _("Unknown conditions %(unknown)s; the known ones are: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(CONDITIONS)}
+        )
+    for name in ("no_active_promise", "no_reply_since_last_step"):
+        if name in conditions and not isinstance(conditions[name], bool):
+            errors.append(_("«%(name)s» must be true or false.") % {"name": name})
+    numbers: dict[str, float] = {}
+    for name in ("score_min", "score_max"):
+        value = conditions.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            errors.append(_("«%(name)s» must be a number from 0 to 1.") % {"name": name})
+        else:
+            numbers[name] = float(value)
+    for name in ("min_days_past_due", "max_days_past_due"):
+        value = conditions.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(_("«%(name)s» must be a whole number of days.") % {"name": name})
+        else:
+            numbers[name] = value
+    for low, high in (("score_min", "score_max"), ("min_days_past_due", "max_days_past_due")):
+        if low in numbers and high in numbers and numbers[low] > numbers[high]:
+            errors.append(
+                _("«%(low)s» is above «%(high)s»: swap them.") % {"low": low, "high": high}
+            )
+    if "stage" in conditions and conditions["stage"] not in ("", *Stage.values):
+        errors.append(_("«stage» must be one of %(stages)s.") % {"stages": ", ".join(Stage.values)})
+    channels = conditions.get("channels")
+    if channels is not None and (
+        not isinstance(channels, list) or any(value not in Channel.values for value in channels)
+    ):
+        errors.append(
+            _("«channels» must be a list of channels among %(channels)s.")
+            % {"channels": ", ".join(Channel.values)}
+        )
+    return errors
+
+
+def step_errors(step: Step) -> dict[str, list[str]]:
+    """What is wrong with ``step`` (field -> messages); empty when it can be saved.
+
+    A message or letter names a template code with an approved version on the step's channel
+    (the one the planner will send)."""
+    from recaudo.customers.models import Channel
+    from recaudo.debts.models import Stage
+    from recaudo.strategies.models import StepAction, StepTrigger
+    from recaudo.strategies.queries import latest_approved
+
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not (step.name or "").strip():
+        add("name", _("Give the step a name, e.g. «Reminder 3 days before»."))
+    if step.trigger not in StepTrigger.values:
+        add("trigger", _("Choose a trigger from the list."))
+    if step.action not in StepAction.values:
+        add("action", _("Choose an action from the list."))
+    if not isinstance(step.offset_days, int) or isinstance(step.offset_days, bool):
+        add("offset_days", _("Enter a whole number of days (negative: before the due date)."))
+    elif not -365 <= step.offset_days <= 3650:
+        add("offset_days", _("Enter a number of days between -365 and 3650."))
+    if step.stage and step.stage not in Stage.values:
+        add("stage", _("Choose a stage from the list."))
+    if step.trigger == StepTrigger.STAGE_ENTRY and not step.stage:
+        add("stage", _("A «days after entering a stage» step needs the stage."))
+    if step.channel and step.channel not in Channel.values:
+        add("channel", _("Choose a channel from the list."))
+    if step.action in TEMPLATE_ACTIONS:
+        if not step.channel:
+            add("channel", _("A message or letter needs a channel."))
+        if not step.template_code:
+            add("template_code", _("A message or letter needs a template code."))
+        elif step.channel and step.channel in Channel.values:
+            creditor_id = step.strategy.creditor_id
+            if latest_approved(creditor_id, step.template_code, step.channel) is None:
+                add(
+                    "template_code",
+                    _(
+                        "There is no approved template «%(code)s» for %(channel)s: approve "
+                        "one in Templates or choose another code."
+                    )
+                    % {"code": step.template_code, "channel": step.channel},
+                )
+    condition_errors = step_condition_errors(step.conditions)
+    if condition_errors:
+        errors["conditions"] = condition_errors
+    return errors
+
+
+def _step_values(step: Step) -> dict[str, Any]:
+    return {name: getattr(step, name) for name in STEP_FIELDS}
+
+
+@transaction.atomic
+def save_step(
+    strategy: Strategy, *, step: Step | None = None, **fields: Any
+) -> tuple[Step, dict[str, list[Any]]]:
+    """Add a step at the end of ``strategy`` or change ``step``; validated (``step_errors``).
+    Returns the step and what changed (field -> [before, after])."""
+    unknown = sorted(set(fields) - set(STEP_FIELDS))
+    if unknown:
+        raise TypeError(f"not editable step fields: {', '.join(unknown)}")
+    Strategy.objects.select_for_update().get(pk=strategy.pk)
+    if step is None:
+        last = Step.objects.filter(strategy=strategy).aggregate(Max("order"))["order__max"]
+        step = Step(strategy=strategy, order=(last or 0) + STEP_ORDER_GAP)
+        before: dict[str, Any] = {}
+    else:
+        step = Step.objects.get(pk=step.pk, strategy=strategy)
+        before = _step_values(step)
+    for name, value in fields.items():
+        setattr(step, name, value)
+    step.name = (step.name or "").strip()
+    errors = step_errors(step)
+    if errors:
+        raise ValidationError(errors)
+    after = _step_values(step)
+    changes = {
+        name: [_plain_value(before.get(name)), _plain_value(value)]
+        for name, value in after.items()
+        if name not in before or before[name] != value
+    }
+    if changes or step.pk is None:
+        step.save()
+    return step, changes
+
+
+def _renumber_steps(strategy_id: int, steps: list[Step]) -> None:
+    """Give ``steps`` the orders 10, 20, 30 ... in two passes (order is unique per strategy)."""
+    high = 30000 - len(steps)
+    for index, step in enumerate(steps):
+        step.order = high + index
+    Step.objects.bulk_update(steps, ["order"])
+    for index, step in enumerate(steps, 1):
+        step.order = index * STEP_ORDER_GAP
+    Step.objects.bulk_update(steps, ["order"])
+
+
+@transaction.atomic
+def move_step(step: Step, *, to_index: int) -> dict[str, list[Any]]:
+    """Put ``step`` at ``to_index`` (0 = first) of its strategy; the same place again changes
+    nothing but the numbering."""
+    Strategy.objects.select_for_update().get(pk=step.strategy_id)
+    steps = list(Step.objects.filter(strategy_id=step.strategy_id).order_by("order", "id"))
+    current = next(index for index, item in enumerate(steps) if item.pk == step.pk)
+    moving = steps.pop(current)
+    to_index = max(0, min(to_index, len(steps)))
+    steps.insert(to_index, moving)
+    _renumber_steps(step.strategy_id, steps)
+    return {} if current == to_index else {"position": [current + 1, to_index + 1]}
+
+
+@transaction.atomic
+def remove_step(step: Step) -> dict[str, list[Any]]:
+    """Delete ``step`` (already gone: nothing changes). Messages keep their history."""
+    Strategy.objects.select_for_update().get(pk=step.strategy_id)
+    deleted, _rows = Step.objects.filter(pk=step.pk).delete()
+    if not deleted:
+        return {}
+    return {"removed": [_plain_value(_step_values(step)), None]}
+
+
+def experiment_errors(
+    creditor: Creditor,
+    *,
+    name: str,
+    variants: list[tuple[str, Strategy | None, int]],
+) -> dict[str, list[str]]:
+    """What is wrong with a new experiment (field -> messages)."""
+    from recaudo.strategies.models import Experiment
+
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Name the experiment, e.g. «Early WhatsApp vs SMS».")]
+    elif Experiment.objects.filter(creditor=creditor, name=name.strip()).exists():
+        errors["name"] = [_("There is already an experiment with this name; choose another.")]
+    problems = []
+    if len(variants) < 2:
+        problems.append(
+            _("An experiment needs at least two variants: a champion and a challenger.")
+        )
+    names = [variant_name.strip() for variant_name, _strategy, _weight in variants]
+    if any(not variant_name for variant_name in names):
+        problems.append(_("Every variant needs a name."))
+    if len(set(names)) != len(names):
+        problems.append(_("Variant names must be different."))
+    for variant_name, strategy, weight in variants:
+        if strategy is None or strategy.creditor_id != creditor.pk:
+            problems.append(
+                _("Choose a strategy of this creditor for «%(variant)s».")
+                % {"variant": variant_name}
+            )
+        if weight <= 0:
+            problems.append(
+                _("The weight of «%(variant)s» must be above 0.") % {"variant": variant_name}
+            )
+    total = sum(weight for _name, _strategy, weight in variants)
+    if variants and total != 100:
+        problems.append(
+            _("The weights add up to %(total)s; they must add up to 100.") % {"total": total}
+        )
+    if problems:
+        errors["variants"] = problems
+    return errors
+
+
+@transaction.atomic
+def create_experiment(
+    creditor: Creditor,
+    *,
+    name: str,
+    segment: str,
+    started_on: Any,
+    variants: list[tuple[str, Strategy | None, int]],
+) -> Any:
+    """A champion/challenger experiment on ``segment`` (empty: every segment) from
+    ``started_on``; ``variants`` are (name, strategy, weight) with weights adding up to 100.
+    Raises ``ValidationError`` (a dict by field)."""
+    from recaudo.strategies.models import Experiment, Variant
+
+    Creditor.objects.select_for_update().get(pk=creditor.pk)
+    errors = experiment_errors(creditor, name=name, variants=variants)
+    if errors:
+        raise ValidationError(errors)
+    experiment = Experiment.objects.create(
+        creditor=creditor, name=name.strip(), segment=segment.strip(), started_on=started_on
+    )
+    Variant.objects.bulk_create(
+        Variant(experiment=experiment, name=variant_name.strip(), strategy=strategy, weight=weight)
+        for variant_name, strategy, weight in variants
+    )
+    return experiment
+
+
+@transaction.atomic
+def stop_experiment(experiment: Any, *, ended_on: Any) -> dict[str, list[Any]]:
+    """End an experiment on ``ended_on``: from then on its accounts follow their segment's
+    strategy. Stopping a stopped experiment changes nothing."""
+    from recaudo.strategies.models import Experiment
+
+    updated = Experiment.objects.filter(pk=experiment.pk, active=True).update(
+        active=False, ended_on=ended_on
+    )
+    if not updated:
+        return {}
+    experiment.active, experiment.ended_on = False, ended_on
+    return {"active": [True, False], "ended_on": [None, str(ended_on)]}

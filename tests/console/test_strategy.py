@@ -1,0 +1,411 @@
+"""The strategists' editors: segments with a live count, strategy steps, templates with a
+preview and the content check, experiments; roles; fixed query counts on the list pages."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from recaudo.portfolio.models import SegmentRule
+from recaudo.staff.models import AuditEntry
+from recaudo.strategies.models import Experiment, Step, Strategy, Template, TemplateStatus
+from tests.factories import make_account, make_creditor, make_customer
+from tests.strategies.template_factories import make_template
+
+pytestmark = pytest.mark.django_db
+
+GOOD_SMS = (
+    "Hola, {{ first_name }}. Le escribe {{ collector_identity }}. Su saldo es {{ amount }}. "
+    "{{ opt_out_text }}"
+)
+
+
+@pytest.fixture
+def creditor():  # type: ignore[no-untyped-def]
+    return make_creditor(name="Banco Andino")
+
+
+def _pages(creditor, strategy=None, template=None, experiment=None):  # type: ignore[no-untyped-def]
+    pages = [
+        f"{reverse('console:segments')}?creditor={creditor.pk}",
+        f"{reverse('console:strategies')}?creditor={creditor.pk}",
+        f"{reverse('console:templates')}?creditor={creditor.pk}",
+        f"{reverse('console:experiments')}?creditor={creditor.pk}",
+    ]
+    if strategy:
+        pages.append(reverse("console:strategy_steps", args=[strategy.pk]))
+    if template:
+        pages.append(
+            reverse("console:template_edit", args=[creditor.pk, template.code, template.channel])
+        )
+    if experiment:
+        pages.append(reverse("console:experiment", args=[experiment.pk]))
+    return pages
+
+
+def _experiment(creditor):  # type: ignore[no-untyped-def]
+    one = Strategy.objects.create(creditor=creditor, name="One")
+    two = Strategy.objects.create(creditor=creditor, name="Two")
+    experiment = Experiment.objects.create(
+        creditor=creditor, name="E", segment="general", started_on=dt.date(2026, 1, 1)
+    )
+    experiment.variants.create(name="champion", strategy=one, weight=50)
+    experiment.variants.create(name="challenger", strategy=two, weight=50)
+    return experiment
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+def test_an_agent_gets_403_on_every_strategy_page(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("agent")
+    strategy = Strategy.objects.create(creditor=creditor, name="S")
+    template = make_template(creditor)
+    for url in _pages(creditor, strategy, template, _experiment(creditor)):
+        assert client.get(url).status_code == 403, url
+    response = client.post(reverse("console:segment_save"), {"creditor": creditor.pk})
+    assert response.status_code == 403
+
+
+def test_a_supervisor_reads_everything_but_changes_nothing(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("supervisor")
+    strategy = Strategy.objects.create(creditor=creditor, name="S")
+    template = make_template(creditor)
+    rule = SegmentRule.objects.create(creditor=creditor, segment="vip", customer_types=["vip"])
+    for url in _pages(creditor, strategy, template, _experiment(creditor)):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "read-only" in response.content.decode()
+    page = client.get(f"{reverse('console:segments')}?creditor={creditor.pk}&rule={rule.pk}")
+    assert b'name="min_balance"' not in page.content
+    writes = [
+        (reverse("console:segment_save"), {"creditor": creditor.pk, "segment": "x"}),
+        (reverse("console:segment_active", args=[rule.pk]), {"active": "0"}),
+        (reverse("console:segment_move", args=[rule.pk]), {"to_index": "0"}),
+        (reverse("console:step_save", args=[strategy.pk]), {}),
+        (reverse("console:template_approve", args=[template.pk]), {}),
+        (reverse("console:template_retire", args=[template.pk]), {}),
+        (reverse("console:experiment_create"), {"creditor": creditor.pk}),
+    ]
+    for url, data in writes:
+        assert client.post(url, data).status_code == 403, url
+    rule.refresh_from_db()
+    assert rule.active and SegmentRule.objects.count() == 1
+
+
+def test_a_strategist_sees_the_editors(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    response = client.get(f"{reverse('console:segments')}?creditor={creditor.pk}&new=1")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="min_balance"' in body and 'hx-trigger="input changed delay:400ms' in body
+    assert "próxima actualización" in body or "next refresh" in body
+
+
+# --- segments -------------------------------------------------------------------------------
+
+
+def _rule_data(creditor, **fields):  # type: ignore[no-untyped-def]
+    data = {"creditor": creditor.pk, "segment": "late", "active": "on"}
+    return data | fields
+
+
+def test_the_live_count_takes_the_unsaved_rule_and_the_earlier_rules_precedence(
+    client_as, creditor
+) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(creditor)
+    for _ in range(3):
+        make_account(customer, balance=Decimal("5000000"), days_past_due=45)
+    for _ in range(2):
+        make_account(customer, balance=Decimal("1000"), days_past_due=45)
+    make_account(customer, balance=Decimal("1000"), days_past_due=0)
+    SegmentRule.objects.create(
+        creditor=creditor, position=1, segment="large", min_balance=Decimal("1000000")
+    )
+    client = client_as("strategist")
+
+    response = client.post(
+        reverse("console:segment_count"), _rule_data(creditor, min_days_past_due="31")
+    )
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<strong>2 " in text  # the three large late accounts went to «large» first
+    assert "(5 " in text  # five match on their own
+    assert SegmentRule.objects.count() == 1  # nothing saved
+
+    # Editing the first rule: it would take every late account once it asks for them.
+    large = SegmentRule.objects.get()
+    response = client.post(
+        reverse("console:segment_count"),
+        _rule_data(creditor, rule_id=large.pk, segment="large", min_days_past_due="31"),
+    )
+    assert "<strong>5 " in response.content.decode()
+
+
+def test_the_live_count_explains_an_invalid_rule(client_as, creditor, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LANGUAGE_CODE = "en"
+    client = client_as("strategist")
+    response = client.post(
+        reverse("console:segment_count"),
+        _rule_data(creditor, min_days_past_due="90", max_days_past_due="30"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "swap them" in response.content.decode()
+
+
+def test_saving_a_rule_validates_writes_it_and_audits_what_changed(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    bad = client.post(
+        reverse("console:segment_save"),
+        _rule_data(creditor, min_balance="500", max_balance="100"),
+    )
+    assert bad.status_code == 400
+    assert not SegmentRule.objects.exists()
+    assert "errors" in bad.content.decode()
+
+    data = _rule_data(creditor, min_days_past_due="31", stages=["administrative"])
+    data["form_token"] = "t1"
+    ok = client.post(reverse("console:segment_save"), data)
+    assert ok.status_code == 302
+    # A double click sends the same token: no second rule.
+    client.post(reverse("console:segment_save"), data)
+    rule = SegmentRule.objects.get()
+    assert (rule.segment, rule.min_days_past_due, rule.stages) == ("late", 31, ["administrative"])
+    entry = AuditEntry.objects.get(action="edited")
+    assert entry.user == client.user and entry.creditor_id == creditor.pk
+    assert entry.detail["object"] == "segment_rule"
+    assert entry.detail["changes"]["min_days_past_due"] == [None, 31]
+
+
+def test_rules_move_and_deactivate_from_the_page(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    first = SegmentRule.objects.create(creditor=creditor, position=1, segment="a")
+    second = SegmentRule.objects.create(creditor=creditor, position=2, segment="b")
+    client = client_as("strategist")
+
+    client.post(reverse("console:segment_move", args=[second.pk]), {"to_index": "0"})
+    client.post(reverse("console:segment_active", args=[first.pk]), {"active": "0"})
+
+    assert list(SegmentRule.objects.order_by("position").values_list("segment", "active")) == [
+        ("b", True),
+        ("a", False),
+    ]
+    assert AuditEntry.objects.filter(action="edited").count() == 2
+
+
+# --- strategies and steps -------------------------------------------------------------------
+
+
+def test_a_step_with_a_template_not_approved_is_refused_and_a_good_one_saved(
+    client_as, creditor, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.LANGUAGE_CODE = "en"
+    make_template(creditor, code="reminder", channel="sms", status=TemplateStatus.APPROVED)
+    strategy = Strategy.objects.create(creditor=creditor, name="S")
+    client = client_as("strategist")
+    data = {
+        "name": "Reminder",
+        "trigger": "due_date",
+        "offset_days": "-3",
+        "stage": "",
+        "action": "message",
+        "channel": "whatsapp",
+        "template_code": "reminder",
+        "conditions": '{"no_active_promise": true}',
+    }
+    bad = client.post(reverse("console:step_save", args=[strategy.pk]), data)
+    assert bad.status_code == 400
+    assert "no approved template" in bad.content.decode()
+
+    bad_json = client.post(
+        reverse("console:step_save", args=[strategy.pk]),
+        data | {"channel": "sms", "conditions": '{"colour": 1}'},
+    )
+    assert bad_json.status_code == 400 and "Unknown conditions" in bad_json.content.decode()
+
+    ok = client.post(reverse("console:step_save", args=[strategy.pk]), data | {"channel": "sms"})
+    assert ok.status_code == 302
+    step = Step.objects.get()
+    assert step.conditions == {"no_active_promise": True}
+    assert AuditEntry.objects.get(action="edited").detail["object"] == "step"
+
+    client.post(reverse("console:step_remove", args=[step.pk]), {"strategy_id": strategy.pk})
+    assert not Step.objects.exists()
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def _template_data(creditor, body, **fields):  # type: ignore[no-untyped-def]
+    return {
+        "creditor": creditor.pk,
+        "code": "aviso",
+        "channel": "sms",
+        "name": "Aviso",
+        "stage": "",
+        "language": "es",
+        "subject": "",
+        "body": body,
+        "provider_template_name": "",
+        "provider_template_params": "[]",
+        "buttons": "[]",
+        "sample_account": "",
+    } | fields
+
+
+def test_the_preview_shows_sms_segments_and_content_check_errors(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    response = client.post(
+        reverse("console:template_preview"),
+        _template_data(creditor, GOOD_SMS + " Si no paga, irá a la cárcel 😠"),
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "<q>carcel</q>" in text and "UCS-2" in text and "😠" in text
+    assert "Hola, Maria" in text  # the invented sample customer, accents made GSM-7
+
+    clean = client.post(reverse("console:template_preview"), _template_data(creditor, GOOD_SMS))
+    text = clean.content.decode()
+    assert "GSM-7" in text and "1 segment" in text
+    assert 'class="errors"' not in text
+
+
+def test_the_preview_renders_a_real_account_chosen_by_external_id(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(creditor, first_name="Rosa", last_name="Pérez")
+    make_account(customer, external_id="CTA-77")
+    make_account(make_customer(creditor, first_name="Otro"), external_id="CTA-1")
+    client = client_as("strategist")
+    response = client.post(
+        reverse("console:template_preview"),
+        _template_data(
+            creditor,
+            "Hola {{ first_name }}, cuenta {{ external_id }}. {{ opt_out_text }}",
+            sample_account="CTA-77",
+        ),
+    )
+    assert "Hola Rosa, cuenta CTA-77" in response.content.decode()
+    missing = client.post(
+        reverse("console:template_preview"),
+        _template_data(creditor, "Hola {{ first_name }}", sample_account="NOPE"),
+    )
+    assert "NOPE" in missing.content.decode()
+
+
+def test_a_template_with_findings_cannot_be_approved(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    response = client.post(
+        reverse("console:template_save"),
+        _template_data(creditor, GOOD_SMS + " Evite el embargo."),
+    )
+    assert response.status_code == 302
+    template = Template.objects.get()
+    assert template.status == TemplateStatus.DRAFT
+    page = client.get(response["Location"]).content.decode()
+    assert "disabled" in page and "embargo" in page
+
+    client.post(reverse("console:template_approve", args=[template.pk]))
+    template.refresh_from_db()
+    assert template.status == TemplateStatus.DRAFT
+
+    # Fixed (a draft is edited in place), it is approved; the audit says so.
+    edit = _template_data(creditor, GOOD_SMS, existing="1")
+    client.post(reverse("console:template_save"), edit)
+    template.refresh_from_db()
+    assert "embargo" not in template.body
+    client.post(reverse("console:template_approve", args=[template.pk]))
+    template.refresh_from_db()
+    assert template.status == TemplateStatus.APPROVED and template.approved_by == client.user
+    changes = [entry.detail["changes"] for entry in AuditEntry.objects.filter(action="edited")]
+    assert {"status": ["draft", "approved"]} in changes
+
+    # Editing an approved version makes version 2; retiring stops version 1.
+    client.post(reverse("console:template_save"), edit | {"name": "Aviso 2"})
+    assert Template.objects.filter(code="aviso").count() == 2
+    client.post(reverse("console:template_retire", args=[template.pk]))
+    template.refresh_from_db()
+    assert template.status == TemplateStatus.RETIRED
+
+
+def test_an_unknown_variable_is_refused_on_save(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    response = client.post(
+        reverse("console:template_save"), _template_data(creditor, "Hola {{ apodo }}")
+    )
+    assert response.status_code == 400
+    assert "apodo" in response.content.decode()
+    assert not Template.objects.exists()
+
+
+# --- experiments ----------------------------------------------------------------------------
+
+
+def test_an_experiment_is_created_shown_and_stopped(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    one = Strategy.objects.create(creditor=creditor, name="One")
+    two = Strategy.objects.create(creditor=creditor, name="Two")
+    client = client_as("strategist")
+    data = {
+        "creditor": creditor.pk,
+        "name": "WhatsApp first",
+        "segment": "general",
+        "started_on": "2026-01-01",
+        "variant_1_name": "champion",
+        "variant_1_strategy": one.pk,
+        "variant_1_weight": "50",
+        "variant_2_name": "challenger",
+        "variant_2_strategy": two.pk,
+        "variant_2_weight": "40",
+    }
+    bad = client.post(reverse("console:experiment_create"), data)
+    assert bad.status_code == 400 and "100" in bad.content.decode()
+
+    ok = client.post(reverse("console:experiment_create"), data | {"variant_2_weight": "50"})
+    assert ok.status_code == 302
+    experiment = Experiment.objects.get()
+    assert experiment.variants.count() == 2
+    page = client.get(ok["Location"]).content.decode()
+    assert "champion" in page and ("muestra" in page or "sample" in page)
+
+    client.post(reverse("console:experiment_stop", args=[experiment.pk]))
+    experiment.refresh_from_db()
+    assert not experiment.active and experiment.ended_on is not None
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+def _grow(creditor, start: int, number: int) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(creditor)
+    for index in range(start, start + number):
+        SegmentRule.objects.create(
+            creditor=creditor, position=index, segment=f"s{index}", min_days_past_due=index
+        )
+        make_account(customer, days_past_due=index, segment=f"s{index}")
+        strategy = Strategy.objects.create(creditor=creditor, name=f"S{creditor.pk}-{index}")
+        Step.objects.create(
+            strategy=strategy, order=10, name="x", offset_days=0, action="call_task"
+        )
+        make_template(creditor, code=f"t-{index}", status=TemplateStatus.APPROVED)
+        make_template(creditor, code=f"t-{index}", version=2)
+        experiment = Experiment.objects.create(
+            creditor=creditor, name=f"E{index}", started_on=dt.date(2026, 1, 1)
+        )
+        experiment.variants.create(name="champion", strategy=strategy, weight=100)
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"),
+    [("segments", 7), ("strategies", 5), ("templates", 5), ("experiments", 9)],
+)
+def test_each_list_page_runs_a_fixed_number_of_queries(
+    client_as, creditor, django_assert_num_queries, name: str, queries: int
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("strategist")
+    url = f"{reverse('console:' + name)}?creditor={creditor.pk}"
+    _grow(creditor, 0, 2)
+    client.get(url)  # the session's first request writes its last-seen time
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    _grow(creditor, 2, 6)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200

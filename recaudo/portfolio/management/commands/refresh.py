@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from recaudo.analytics.build import build_after_refresh
 from recaudo.debts.models import Creditor, EventKind, Stage
 from recaudo.portfolio import stages
 from recaudo.portfolio.io.refresh import CreditorRefresh, refresh_creditor, today_for
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         for creditor in self.creditors(options["creditor"]):
             outcome = refresh_creditor(creditor, as_of or today_for(creditor))
             self.print_summary(outcome, creditor)
+            build_after_refresh(creditor, outcome.as_of)  # the dashboards' daily metrics
         self.stdout.write(
             _("Elapsed: %(seconds).1f s") % {"seconds": time.perf_counter() - started}
         )

@@ -1,7 +1,7 @@
 """Writes on the agents' queue, the access audit log and the login locks."""
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,7 +13,7 @@ from recaudo.staff.models import AuditEntry, LoginLock, Task, TaskKind, TaskStat
 from recaudo.staff.priority import task_priority
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
     from django.http import HttpRequest
 
     from recaudo.conversations.models import Conversation
@@ -102,9 +102,9 @@ def record_audit(
     known = user if user is not None and user.is_authenticated else None
     if creditor_id is None:
         holder = account or customer
-        creditor_id = holder.creditor_id if holder is not None else None  # type: ignore[union-attr]
+        creditor_id = holder.creditor_id if holder is not None else None
     return AuditEntry.objects.create(
-        user=known,
+        user=cast("User | None", known),
         username=username or (known.get_username() if known is not None else ""),
         action=action,
         creditor_id=creditor_id,
@@ -141,3 +141,14 @@ def register_failed_login(username: str, *, now: datetime) -> datetime | None:
 
 def clear_failed_logins(username: str) -> None:
     LoginLock.objects.filter(username=username.lower()).delete()
+
+
+def take_task(task: Task, *, user: "AbstractBaseUser") -> bool:
+    """Assign an open task to ``user`` with one conditional UPDATE, so two agents can never
+    both take it. True when the task is now the user's (taking it twice is harmless); False
+    when another agent took it first or it was closed meanwhile."""
+    taken = Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=TaskStatus.ASSIGNED, assigned_to=user
+    )
+    task.refresh_from_db(fields=["status", "assigned_to"])
+    return bool(taken) or (task.status == TaskStatus.ASSIGNED and task.assigned_to_id == user.pk)

@@ -9,6 +9,7 @@ import time
 from argparse import ArgumentParser
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.analytics.build import build_range
 from recaudo.debts.models import Creditor, PlanPolicy, Stage
 from recaudo.portfolio.demo_data import PROFILES, DemoSpec, read_manifest, write_portfolio
+from recaudo.portfolio.demo_work import seed_agent_work
 from recaudo.portfolio.models import SegmentRule
 from recaudo.selfservice.links import self_service_link
 from recaudo.staff.roles import Role, assign_roles
@@ -213,6 +216,12 @@ class Command(BaseCommand):
                 install_default_templates(creditor)
                 install_default_strategy(creditor)
             plan(as_of=today, not_before=timezone.now())
+        with self.step(_("Building 90 days of dashboard metrics")):
+            for creditor in creditors:
+                build_range(creditor, today - timedelta(days=89), today)
+        with self.step(_("Leaving hand-offs and tasks in the agents' inbox")):
+            for creditor in creditors:
+                seed_agent_work(creditor)
         self.banner(time.perf_counter() - started, creditors[0])
         if not options["no_serve"]:
             call_command("runserver", ADDRESS, "--insecure", "--noreload")

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from recaudo.channels.models import Message
 from recaudo.customers.models import Consent
@@ -419,7 +421,9 @@ def test_record_a_payment_once_per_reference(client_as: object) -> None:
     assert payment.amount == Decimal("150000") and payment.external_reference == "TRX-1"
     assert AccountEvent.objects.get(kind=EventKind.PAYMENT_RECORDED).actor == "agent"
     assert "TRX-1" in first.content.decode()
-    assert second.context["panel_account"].status_message.startswith("A payment")
+    with translation.override("es"):
+        already = gettext("A payment with that reference was already recorded: nothing was added.")
+        assert str(second.context["panel_account"].status_message) == already
 
 
 def test_add_a_note_once_under_a_double_click(client_as: object) -> None:

@@ -10,6 +10,9 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from recaudo.channels.models import Direction, Message, MessageStatus
 from recaudo.conversations.models import (
@@ -192,7 +195,9 @@ def test_take_assigns_the_task_and_a_second_agent_is_refused(client_as: Callable
     second.force_login(second_user)
     refused = second.post(f"/console/inbox/tasks/{task.pk}/take/", follow=True)
     assert first_user.get_username() in refused.content.decode()
-    assert "took this task first" in refused.content.decode()
+    with translation.override("es"):
+        took_first = gettext("%(agent)s took this task first; it is no longer in the open queue.")
+    assert escape(took_first % {"agent": first_user.get_username()}) in refused.content.decode()
     task.refresh_from_db()
     assert task.assigned_to_id == first_user.pk
 

@@ -43,26 +43,46 @@ def create_template_version(
 ) -> Template:
     """Change the template ``code`` on ``channel``: a draft newest version is edited in place;
     otherwise (approved or retired, or no template yet) a new draft version is created from the
-    newest one with ``fields`` applied. Raises ``ValidationError`` on unknown variables."""
+    newest one with ``fields`` applied. Raises ``ValidationError`` on unknown variables.
+
+    The newest version is read under a row lock (``approve_template`` takes the same one) and a
+    draft is changed only while it is still a draft: a version approved meanwhile is never
+    turned back into a draft, the change becomes the next version instead."""
     _check_fields(fields)
-    current = latest_version(creditor, code, channel)
+    current = (
+        Template.objects.select_for_update()
+        .filter(creditor=creditor, code=code, channel=channel)
+        .order_by("-version")
+        .first()
+    )
     if current is not None and current.status == TemplateStatus.DRAFT:
-        template = current
         for name, value in fields.items():
-            setattr(template, name, value)
-    else:
-        base = {name: getattr(current, name) for name in EDITABLE_FIELDS} if current else {}
-        highest = Template.objects.filter(creditor=creditor, code=code, channel=channel).aggregate(
-            Max("version")
-        )["version__max"]
-        template = Template(
-            creditor=creditor,
-            code=code,
-            channel=channel,
-            version=(highest or 0) + 1,
-            status=TemplateStatus.DRAFT,
-            **(base | fields),
+            setattr(current, name, value)
+        if not current.name:
+            current.name = code
+        errors = template_errors(current)
+        if errors:
+            raise ValidationError(errors)
+        changed = [*dict.fromkeys([*fields, "name"])]
+        updated = Template.objects.filter(pk=current.pk, status=TemplateStatus.DRAFT).update(
+            **{name: getattr(current, name) for name in changed}
         )
+        if updated:
+            return current
+        # Approved (or retired) since it was read: the change is the next version.
+        current.refresh_from_db()
+    base = {name: getattr(current, name) for name in EDITABLE_FIELDS} if current else {}
+    highest = Template.objects.filter(creditor=creditor, code=code, channel=channel).aggregate(
+        Max("version")
+    )["version__max"]
+    template = Template(
+        creditor=creditor,
+        code=code,
+        channel=channel,
+        version=(highest or 0) + 1,
+        status=TemplateStatus.DRAFT,
+        **(base | fields),
+    )
     if not template.name:
         template.name = code
     errors = template_errors(template)
@@ -83,11 +103,26 @@ def approval_problems(template: Template) -> list[str]:
 
 @transaction.atomic
 def approve_template(template: Template, *, by: AbstractBaseUser | None = None) -> Template:
-    """Approve a draft after the content check on its preview; the older approved versions of
-    the same code and channel are retired. Raises ``ValidationError`` with the findings."""
+    """Approve a draft, the latest version of its code and channel, after the content check on
+    its preview; the older approved versions of the same code and channel are retired. Raises
+    ``ValidationError`` with the findings (or why it is not the version to approve)."""
     template = Template.objects.select_for_update().select_related("creditor").get(pk=template.pk)
     if template.status != TemplateStatus.DRAFT:
         raise ValidationError(_("Only a draft can be approved; change it to make a new version."))
+    newest = latest_version(template.creditor_id, template.code, template.channel)
+    if newest is not None and newest.pk != template.pk:
+        raise ValidationError(
+            _(
+                "Version %(version)s is not the latest version of «%(code)s» on %(channel)s: "
+                "approve version %(latest)s instead."
+            )
+            % {
+                "version": template.version,
+                "code": template.code,
+                "channel": template.channel,
+                "latest": newest.version,
+            }
+        )
     problems = approval_problems(template)
     if problems:
         raise ValidationError(problems)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 
 from recaudo.debts.models import Creditor
 from recaudo.strategies.models import Template, TemplateStatus
@@ -133,9 +133,6 @@ class VariantResult:
 class ExperimentResults:
     start: dt.date
     end: dt.date
-    # "daily_metrics" (payments attributed by the nightly aggregates) or "payments" (the
-    # assigned accounts' payments, read directly).
-    payments_source: str
     variants: list[VariantResult] = field(default_factory=list)
 
 
@@ -154,12 +151,13 @@ def experiment_results(experiment: Any, *, as_of: dt.date) -> ExperimentResults:
     as it is now), accounts contacted, promises made, payments (count, amount), accounts that
     paid, recovery rate, and each challenger's p-value against the champion on "paid".
 
-    Payments come from the ``payments`` daily metrics by variant when the nightly aggregates
-    have rows for the period, else from the assigned accounts' payments. A fixed number of
-    queries, whatever the size of the segment."""
+    Payments (count and amount) are the assigned accounts' payments in the experiment's period,
+    the same rows that make "accounts that paid", so the columns always agree. Not the nightly
+    ``payments`` metrics by variant: those are keyed by the variant's name only, and names such
+    as "champion" repeat across experiments (and a variant without rows would show no payments
+    beside accounts that paid). A fixed number of queries, whatever the size of the segment."""
     import polars as pl
 
-    from recaudo.analytics.models import DailyMetric
     from recaudo.channels.models import ATTEMPTED_STATUSES, Direction, Message
     from recaudo.debts.models import Account, Payment, Promise
     from recaudo.strategies import planner
@@ -250,19 +248,6 @@ def experiment_results(experiment: Any, *, as_of: dt.date) -> ExperimentResults:
         if account_id in variant_of:
             results[variant_of[account_id]].promises += 1
 
-    metrics = DailyMetric.objects.filter(
-        creditor=creditor,
-        metric="payments",
-        dimension="variant",
-        key__in=list(results),
-        day__gte=start,
-        day__lte=end,
-    )
-    if experiment.segment:
-        metrics = metrics.filter(segment=experiment.segment)
-    aggregated = list(
-        metrics.values("key").annotate(count=Sum("count"), amount=Sum("amount")).order_by()
-    )
     paid = Payment.objects.filter(
         account__in=accounts, paid_at__gte=since, paid_at__lt=until
     ).values_list("account_id", "amount")
@@ -272,13 +257,10 @@ def experiment_results(experiment: Any, *, as_of: dt.date) -> ExperimentResults:
         if payer_variant is None:
             continue
         payers[payer_variant].add(account_id)
-        results[payer_variant].exposure += amount
-        if not aggregated:
-            results[payer_variant].payments += 1
-            results[payer_variant].amount += amount
-    for row in aggregated:
-        results[row["key"]].payments = row["count"] or 0
-        results[row["key"]].amount = row["amount"] or Decimal(0)
+        result = results[payer_variant]
+        result.exposure += amount
+        result.payments += 1
+        result.amount += amount
     for name, result in results.items():
         result.paid_accounts = len(payers[name])
     if champion is not None:
@@ -292,9 +274,4 @@ def experiment_results(experiment: Any, *, as_of: dt.date) -> ExperimentResults:
             result.p_value = two_proportion_p_value(
                 base.paid_accounts, base.assigned, result.paid_accounts, result.assigned
             )
-    return ExperimentResults(
-        start=start,
-        end=end,
-        payments_source="daily_metrics" if aggregated else "payments",
-        variants=list(results.values()),
-    )
+    return ExperimentResults(start=start, end=end, variants=list(results.values()))

@@ -2,13 +2,17 @@
 preview and the content check, experiments; roles; fixed query counts on the list pages."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 
 from recaudo.portfolio.models import SegmentRule
+from recaudo.selfservice.links import read_self_service_token
 from recaudo.staff.models import AuditEntry
+from recaudo.strategies.links import payment_link, read_payment_token
 from recaudo.strategies.models import Experiment, Step, Strategy, Template, TemplateStatus
 from tests.factories import make_account, make_creditor, make_customer
 from tests.strategies.template_factories import make_template
@@ -234,6 +238,60 @@ def test_a_step_with_a_template_not_approved_is_refused_and_a_good_one_saved(
     assert not Step.objects.exists()
 
 
+def test_a_step_id_that_is_not_a_number_is_not_found(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: ``?step=abc`` and a posted ``step_id=abc`` answered 500.
+    strategy = Strategy.objects.create(creditor=creditor, name="S")
+    client = client_as("strategist")
+    page = reverse("console:strategy_steps", args=[strategy.pk])
+    assert client.get(f"{page}?step=abc").status_code == 404
+    response = client.post(
+        reverse("console:step_save", args=[strategy.pk]), {"step_id": "abc", "name": "x"}
+    )
+    assert response.status_code == 404
+    assert not Step.objects.exists()
+
+
+def test_a_write_without_a_known_creditor_is_refused(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: a missing or unknown posted creditor fell back to the first creditor, so the
+    # rule, template or experiment was written into another creditor's data.
+    make_creditor(name="Aaa Primero")  # first by name: the old fallback
+    one = Strategy.objects.create(creditor=creditor, name="One")
+    two = Strategy.objects.create(creditor=creditor, name="Two")
+    client = client_as("strategist")
+    writes = [
+        (reverse("console:segment_save"), _rule_data(creditor, segment="late")),
+        (reverse("console:segment_count"), _rule_data(creditor, segment="late")),
+        (reverse("console:template_save"), _template_data(creditor, GOOD_SMS)),
+        (reverse("console:template_preview"), _template_data(creditor, GOOD_SMS)),
+        (
+            reverse("console:experiment_create"),
+            {
+                "creditor": creditor.pk,
+                "name": "E",
+                "segment": "",
+                "started_on": "2026-01-01",
+                "variant_1_name": "champion",
+                "variant_1_strategy": one.pk,
+                "variant_1_weight": "50",
+                "variant_2_name": "challenger",
+                "variant_2_strategy": two.pk,
+                "variant_2_weight": "50",
+            },
+        ),
+    ]
+    for url, data in writes:
+        for creditor_value in (None, "999999", "abc"):
+            posted = {k: v for k, v in data.items() if k != "creditor"}
+            if creditor_value is not None:
+                posted["creditor"] = creditor_value
+            response = client.post(url, posted)
+            assert response.status_code == 400, (url, creditor_value)
+            assert "acreedor" in response.content.decode(), url
+    assert not SegmentRule.objects.exists()
+    assert not Template.objects.exists()
+    assert not Experiment.objects.exists()
+
+
 # --- templates ------------------------------------------------------------------------------
 
 
@@ -275,7 +333,7 @@ def test_the_preview_renders_a_real_account_chosen_by_external_id(client_as, cre
     customer = make_customer(creditor, first_name="Rosa", last_name="Pérez")
     make_account(customer, external_id="CTA-77")
     make_account(make_customer(creditor, first_name="Otro"), external_id="CTA-1")
-    client = client_as("strategist")
+    client = client_as("strategist", "supervisor")  # may edit the strategy and open customers
     response = client.post(
         reverse("console:template_preview"),
         _template_data(
@@ -290,6 +348,109 @@ def test_the_preview_renders_a_real_account_chosen_by_external_id(client_as, cre
         _template_data(creditor, "Hola {{ first_name }}", sample_account="NOPE"),
     )
     assert "NOPE" in missing.content.decode()
+
+
+LEAKY_BODY = (
+    "{{ full_name }} {{ balance }} {{ self_service_link }} {{ payment_link }} {{ opt_out_text }}"
+)
+
+
+def _signed_links(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"/([ps])/([^\s<\"']+)", text)
+
+
+def _assert_no_working_token(text: str) -> None:
+    links = _signed_links(text)
+    assert links, "the preview shows the links"
+    for kind, token in links:
+        assert token.startswith("EJEMPLO"), token
+        reader = read_payment_token if kind == "p" else read_self_service_token
+        with pytest.raises(signing.BadSignature):
+            reader(token)
+
+
+def test_a_strategist_without_customer_access_previews_only_the_invented_customer(
+    client_as, creditor
+) -> None:  # type: ignore[no-untyped-def]
+    # Regression: a strategist (no VIEW_CUSTOMERS) got a real customer's name, balance and
+    # working /s/ and /p/ tokens by naming the account in ``sample_account``.
+    customer = make_customer(creditor, first_name="Rosa", last_name="Pérez")
+    account = make_account(customer, external_id="CTA-77", balance=Decimal("987654"))
+    client = client_as("strategist")
+
+    response = client.post(
+        reverse("console:template_preview"),
+        _template_data(creditor, LEAKY_BODY, sample_account="CTA-77"),
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Rosa" not in text and "987" not in text and "CTA-77" not in text.split("«")[0]
+    assert "Maria Gomez Rojas" in text  # the invented customer (GSM-7)
+    assert payment_link(account.pk).rsplit(".", 1)[0] not in text
+    _assert_no_working_token(text)
+    assert not AuditEntry.objects.filter(action="viewed_customer").exists()
+
+
+def test_opening_the_editor_shows_no_real_customer(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: the editor previewed "the creditor's first open account" on a plain GET.
+    customer = make_customer(creditor, first_name="Rosa", last_name="Pérez")
+    make_account(customer, external_id="CTA-77")
+    template = make_template(creditor, body=LEAKY_BODY)
+    for role in ("strategist", "supervisor"):
+        page = client_as(role).get(
+            reverse("console:template_edit", args=[creditor.pk, template.code, template.channel])
+        )
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "Rosa" not in text and "Maria Gomez Rojas" in text
+        _assert_no_working_token(text)
+    assert not AuditEntry.objects.filter(action="viewed_customer").exists()
+
+
+def test_a_real_account_in_the_preview_is_audited_and_its_links_are_placeholders(
+    client_as, creditor
+) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(creditor, first_name="Rosa", last_name="Pérez")
+    account = make_account(customer, external_id="CTA-77")
+    client = client_as("admin")
+    data = _template_data(creditor, LEAKY_BODY, sample_account="CTA-77")
+    data["buttons"] = '[{"type": "url", "text": "Pagar", "url": "{{ payment_link }}"}]'
+
+    response = client.post(reverse("console:template_preview"), data)
+
+    text = response.content.decode()
+    assert "Rosa Pérez" in text
+    _assert_no_working_token(text)
+    entry = AuditEntry.objects.get(action="viewed_customer")
+    assert (entry.user, entry.account, entry.customer) == (client.user, account, customer)
+    assert entry.detail == {"view": "template_preview"}
+
+
+def test_a_supervisor_may_not_run_the_preview(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: the preview (a POST) only needed VIEW_STRATEGY; supervisors are read-only.
+    make_account(make_customer(creditor), external_id="CTA-77")
+    client = client_as("supervisor")
+    response = client.post(
+        reverse("console:template_preview"),
+        _template_data(creditor, LEAKY_BODY, sample_account="CTA-77"),
+    )
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="viewed_customer").exists()
+
+
+def test_only_the_latest_version_is_approved_from_the_editor(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: template_approve approved any draft id, even an older version.
+    old = make_template(creditor, code="aviso", version=1)
+    make_template(creditor, code="aviso", version=2)
+    client = client_as("strategist")
+
+    response = client.post(reverse("console:template_approve", args=[old.pk]), follow=True)
+
+    old.refresh_from_db()
+    assert old.status == TemplateStatus.DRAFT
+    assert not Template.objects.filter(status=TemplateStatus.APPROVED).exists()
+    assert "apruebe la versión 2" in response.content.decode()
 
 
 def test_a_template_with_findings_cannot_be_approved(client_as, creditor) -> None:  # type: ignore[no-untyped-def]

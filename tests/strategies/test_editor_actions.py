@@ -312,7 +312,6 @@ def test_experiment_results_count_each_variant_and_compare_it_with_the_champion(
 
     results = experiment_results(experiment, as_of=dt.date(2026, 1, 31))
     by_name = {variant.name: variant for variant in results.variants}
-    assert results.payments_source == "payments"
     for name, result in by_name.items():
         mine = [a for a in payers if variant_of[a.pk] == name]
         twice = [a for a in payers[:2] if variant_of[a.pk] == name]
@@ -337,23 +336,33 @@ def customer_of(account):  # type: ignore[no-untyped-def]
     return account.customer
 
 
-def test_experiment_payments_come_from_the_daily_metrics_when_there_are_rows() -> None:
-    creditor, experiment, _accounts = _experiment_setup()
-    DailyMetric.objects.create(
-        creditor=creditor,
-        day=dt.date(2026, 1, 5),
-        metric="payments",
-        segment="general",
-        dimension="variant",
-        key="challenger",
-        count=7,
-        amount=Decimal(700),
-    )
+def test_experiment_payments_are_the_assigned_accounts_payments_not_metrics_by_name() -> None:
+    # Regression: payments were read from the nightly metrics keyed by the variant's name only;
+    # "champion" of another experiment counted here, and a variant without metric rows showed
+    # no payments beside accounts that paid.
+    creditor, experiment, accounts = _experiment_setup()
+    for key in ("champion", "challenger"):  # another experiment's variants, same names
+        DailyMetric.objects.create(
+            creditor=creditor,
+            day=dt.date(2026, 1, 5),
+            metric="payments",
+            segment="general",
+            dimension="variant",
+            key=key,
+            count=7,
+            amount=Decimal(700),
+        )
+    when = timezone.make_aware(dt.datetime(2026, 1, 10, 12))
+    for account in accounts[:6]:
+        make_payment(account, amount=Decimal(100), paid_at=when)
+
     results = experiment_results(experiment, as_of=dt.date(2026, 1, 31))
-    by_name = {variant.name: variant for variant in results.variants}
-    assert results.payments_source == "daily_metrics"
-    assert (by_name["challenger"].payments, by_name["challenger"].amount) == (7, Decimal(700))
-    assert by_name["champion"].payments == 0
+
+    assert sum(variant.payments for variant in results.variants) == 6
+    assert sum(variant.amount for variant in results.variants) == Decimal(600)
+    for variant in results.variants:
+        assert variant.payments == variant.paid_accounts  # one payment per payer here
+        assert variant.amount == Decimal(100) * variant.paid_accounts
 
 
 def test_experiment_variants_must_add_up_to_100_and_name_two_variants() -> None:

@@ -146,7 +146,7 @@ class TemplateForm(forms.Form):
         label=_("sample account (external id)"),
         max_length=100,
         required=False,
-        help_text=_("Empty: a real account of this creditor, or an invented customer."),
+        help_text=_("Empty: an invented customer. Viewing a real customer is audited."),
     )
 
     EDITABLE = (
@@ -160,9 +160,14 @@ class TemplateForm(forms.Form):
         "buttons",
     )
 
-    def __init__(self, *args: Any, existing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, existing: bool = False, real_accounts: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.existing = existing
+        if not real_accounts:
+            # Only a user who may open customers previews a real account.
+            del self.fields["sample_account"]
         if existing:
             for name in ("code", "channel"):
                 self.fields[name].disabled = True

@@ -1,10 +1,11 @@
-"""What the strategists' screens share: the creditor selector, the audit line of an edit and
-the guard against a double-clicked form."""
+"""What the strategists' screens share: the creditor selector (and the creditor a write names),
+the audit line of an edit and the guard against a double-clicked form."""
 
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.debts.models import Creditor
@@ -24,12 +25,35 @@ KEPT_TOKENS = 50
 
 
 def choose_creditor(request: HttpRequest) -> tuple[list[Creditor], Creditor | None]:
-    """Every creditor (for the selector) and the one chosen by ``?creditor=`` (or posted),
-    else the first."""
+    """Every creditor (for the selector) and the one chosen by ``?creditor=``, else the first:
+    for showing a page. A write names its creditor: ``posted_creditor``."""
     creditors = list(Creditor.objects.order_by("name"))
-    wanted = request.POST.get("creditor") or request.GET.get("creditor") or ""
+    wanted = request.GET.get("creditor") or ""
     chosen = next((c for c in creditors if str(c.pk) == wanted), None)
     return creditors, chosen or (creditors[0] if creditors else None)
+
+
+def posted_creditor(request: HttpRequest) -> tuple[list[Creditor], Creditor | None]:
+    """Every creditor and the one the form posted in ``creditor``; None when it posted none or
+    an unknown one (never a fallback: the write would go to another creditor's data)."""
+    creditors = list(Creditor.objects.order_by("name"))
+    wanted = request.POST.get("creditor") or ""
+    return creditors, next((c for c in creditors if str(c.pk) == wanted), None)
+
+
+def unknown_creditor(request: HttpRequest) -> HttpResponse:
+    """The 400 answer to a write that did not name a known creditor."""
+    return render(
+        request,
+        "console/strategy/bad_request.html",
+        {
+            "message": _(
+                "The form did not say which creditor it is for, or named one that does not "
+                "exist; nothing was saved. Reload the page and try again."
+            )
+        },
+        status=400,
+    )
 
 
 def new_token() -> str:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,8 @@ from recaudo.console.views.strategy_common import (
     choose_creditor,
     first_submission,
     page_context,
+    posted_creditor,
+    unknown_creditor,
 )
 from recaudo.debts.models import Creditor
 from recaudo.portfolio.io.refresh import today_for
@@ -61,9 +63,9 @@ def experiments(request: HttpRequest) -> HttpResponse:
 @requires(Capability.EDIT_STRATEGY)
 @require_POST
 def experiment_create(request: HttpRequest) -> HttpResponse:
-    creditors, creditor = choose_creditor(request)
+    creditors, creditor = posted_creditor(request)
     if creditor is None:
-        raise Http404
+        return unknown_creditor(request)
     back = f"{reverse('console:experiments')}?creditor={creditor.pk}"
     if not first_submission(request):
         return redirect(back)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,8 @@ from recaudo.console.views.strategy_common import (
     choose_creditor,
     first_submission,
     page_context,
+    posted_creditor,
+    unknown_creditor,
 )
 from recaudo.customers.models import CustomerType
 from recaudo.debts.models import Creditor, ProductType, Stage
@@ -127,9 +129,9 @@ def segments(request: HttpRequest) -> HttpResponse:
 def segment_count(request: HttpRequest) -> HttpResponse:
     """The live count of the rule being typed (not saved): the accounts it would take, after
     the earlier active rules took theirs, and the accounts it matches on its own."""
-    _creditors, creditor = choose_creditor(request)
+    _creditors, creditor = posted_creditor(request)
     if creditor is None:
-        raise Http404
+        return unknown_creditor(request)
     rules = ordered_rules(creditor)
     editing = _editing(request, rules)
     form = SegmentRuleForm(request.POST, instance=editing, creditor=creditor)
@@ -156,9 +158,9 @@ def segment_count(request: HttpRequest) -> HttpResponse:
 @requires(Capability.EDIT_STRATEGY)
 @require_POST
 def segment_save(request: HttpRequest) -> HttpResponse:
-    creditors, creditor = choose_creditor(request)
+    creditors, creditor = posted_creditor(request)
     if creditor is None:
-        raise Http404
+        return unknown_creditor(request)
     editing = _editing(request, ordered_rules(creditor))
     back = f"{reverse('console:segments')}?creditor={creditor.pk}"
     if not first_submission(request):

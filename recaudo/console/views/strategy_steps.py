@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -87,8 +87,15 @@ def strategy_steps(request: HttpRequest, strategy_id: int) -> HttpResponse:
     strategy = get_object_or_404(Strategy.objects.select_related("creditor"), pk=strategy_id)
     editing = None
     if request.GET.get("step"):
-        editing = Step.objects.filter(strategy=strategy, pk=request.GET["step"]).first()
+        editing = get_object_or_404(Step, strategy=strategy, pk=_step_id(request.GET["step"]))
     return _render_strategy(request, strategy, editing=editing)
+
+
+def _step_id(value: str) -> int:
+    """A step id from the query or the form; anything but a number is a missing step (404)."""
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
 @requires(Capability.EDIT_STRATEGY)
@@ -100,7 +107,7 @@ def step_save(request: HttpRequest, strategy_id: int) -> HttpResponse:
         return redirect(back)
     editing = None
     if request.POST.get("step_id"):
-        editing = get_object_or_404(Step, strategy=strategy, pk=request.POST["step_id"])
+        editing = get_object_or_404(Step, strategy=strategy, pk=_step_id(request.POST["step_id"]))
     form = StepForm(request.POST, instance=editing, strategy=strategy)
     if not form.is_valid():
         return _render_strategy(request, strategy, form=form, editing=editing, status=400)

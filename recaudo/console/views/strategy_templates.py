@@ -1,6 +1,10 @@
 """Templates: the latest version of each code and channel, the editor (a change is a new draft
-version), a live preview for a real or sample customer, approval and retirement."""
+version), a live preview for an invented customer (or a real one, for a user who may open
+customers, audited), approval and retirement."""
 
+import dataclasses
+import json
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +22,15 @@ from recaudo.console.views.strategy_common import (
     choose_creditor,
     first_submission,
     page_context,
+    posted_creditor,
+    unknown_creditor,
 )
 from recaudo.customers.models import Channel
-from recaudo.debts.models import TERMINAL_STATUSES, Account, Creditor
+from recaudo.debts.models import Account, Creditor
 from recaudo.portfolio.io.refresh import today_for
-from recaudo.staff.roles import Capability
+from recaudo.staff.actions import record_audit
+from recaudo.staff.models import AuditAction
+from recaudo.staff.roles import Capability, can
 from recaudo.strategies.actions import (
     EDITABLE_FIELDS,
     approval_problems,
@@ -33,7 +41,7 @@ from recaudo.strategies.actions import (
 from recaudo.strategies.models import Template, TemplateStatus
 from recaudo.strategies.queries import latest_approved, latest_templates, latest_version
 from recaudo.strategies.sms import sms_length
-from recaudo.strategies.templating import VARIABLES, preview
+from recaudo.strategies.templating import VARIABLES, Preview, preview
 
 
 @requires(Capability.VIEW_STRATEGY)
@@ -46,30 +54,91 @@ def templates(request: HttpRequest) -> HttpResponse:
 
 
 def sample_account(creditor: Creditor, external_id: str) -> tuple[Account | None, str]:
-    """The account the preview renders for: the one with ``external_id``, else the creditor's
-    first open account; None (an invented customer) when there is none. Also an error text."""
-    accounts = Account.objects.filter(creditor=creditor).select_related("customer", "creditor")
-    if external_id:
-        account = accounts.filter(external_id=external_id).first()
-        if account is None:
-            return None, _(
-                "No account of this creditor has the external id «%(id)s»; showing an invented "
-                "customer instead."
-            ) % {"id": external_id}
-        return account, ""
-    return accounts.exclude(status__in=TERMINAL_STATUSES).order_by("id").first(), ""
+    """The real account the preview renders for: the creditor's one with ``external_id``;
+    None (the invented customer) when none is asked for or found, with an error text then."""
+    if not external_id:
+        return None, ""
+    account = (
+        Account.objects.filter(creditor=creditor, external_id=external_id)
+        .select_related("customer", "creditor")
+        .first()
+    )
+    if account is None:
+        return None, _(
+            "No account of this creditor has the external id «%(id)s»; showing an invented "
+            "customer instead."
+        ) % {"id": external_id}
+    return account, ""
 
 
-def _preview_context(creditor: Creditor, form: TemplateForm) -> dict[str, Any]:
+# A signed link in a rendered text: /p/<token> (payment) or /s/<token> (self-service), the
+# token being id.timestamp.signature (recaudo.lib.signing).
+_SIGNED_LINK = re.compile(r"(/[ps]/)([0-9A-Za-z]+\.[0-9A-Za-z]+\.[A-Za-z0-9_-]{16})")
+PLACEHOLDER_TOKEN = "EJEMPLO"
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    # As long as the real token, so the SMS length shown is the one sent.
+    return match.group(1) + PLACEHOLDER_TOKEN.ljust(len(match.group(2)), "0")
+
+
+def _without_tokens(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SIGNED_LINK.sub(_placeholder, value)
+    if isinstance(value, list):
+        return [_without_tokens(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_tokens(item) for key, item in value.items()}
+    return value
+
+
+def masked_preview(result: Preview) -> Preview:
+    """``result`` with every signed payment or self-service link replaced by a placeholder
+    (``…/p/EJEMPLO000…``): staff see previews, and a real token would open a customer's
+    self-service page or pay their account."""
+    return dataclasses.replace(
+        result,
+        subject=_without_tokens(result.subject),
+        body=_without_tokens(result.body),
+        html=_without_tokens(result.html),
+        payload=_without_tokens(result.payload),
+        findings=[
+            dataclasses.replace(finding, excerpt=_without_tokens(finding.excerpt))
+            for finding in result.findings
+        ],
+    )
+
+
+def _preview_context(
+    request: HttpRequest, creditor: Creditor, form: TemplateForm
+) -> dict[str, Any]:
+    """The preview of the text in ``form``: for the invented customer, or for the real account
+    named in ``sample_account`` when the user may open customers (``VIEW_CUSTOMERS``; audited as
+    a view of that customer). Signed links are placeholders either way."""
     form.is_valid()
     template = form.unsaved_template(creditor)
     external_id = (form.data.get("sample_account") or "").strip()
-    account, account_error = sample_account(creditor, external_id)
+    account: Account | None = None
+    account_error = ""
+    if external_id and not can(request.user, Capability.VIEW_CUSTOMERS):
+        account_error = _(
+            "Your role may not see customers' data: the preview uses an invented customer."
+        )
+    elif external_id:
+        account, account_error = sample_account(creditor, external_id)
     context: dict[str, Any] = {"account": account, "account_error": account_error}
     if not template.channel or template.channel not in Channel.values:
         context["form_errors"] = [_("Choose a channel to see the preview.")]
         return context
-    result = preview(template, account=account, as_of=today_for(creditor))
+    result = masked_preview(preview(template, account=account, as_of=today_for(creditor)))
+    if account is not None:
+        record_audit(
+            request.user,
+            AuditAction.VIEWED_CUSTOMER,
+            request=request,
+            account=account,
+            detail={"view": "template_preview"},
+        )
     length = sms_length(result.body)
     context |= {
         "preview": result,
@@ -94,6 +163,11 @@ def _template_values(template: Template | None) -> dict[str, Any]:
     }
 
 
+def _template_form(request: HttpRequest, *args: Any, **kwargs: Any) -> TemplateForm:
+    """The template form; a real sample account only for a user who may open customers."""
+    return TemplateForm(*args, real_accounts=can(request.user, Capability.VIEW_CUSTOMERS), **kwargs)
+
+
 def _render_editor(
     request: HttpRequest,
     creditor: Creditor,
@@ -105,9 +179,12 @@ def _render_editor(
     creditors, _chosen = choose_creditor(request)
     context = page_context(request, "templates", creditors, creditor)
     if form is None:
-        form = TemplateForm(initial=_template_values(current), existing=current is not None)
+        form = _template_form(
+            request, initial=_template_values(current), existing=current is not None
+        )
         # The first preview uses the saved text.
-        preview_form = TemplateForm(
+        preview_form = _template_form(
+            request,
             data={
                 key: (value if isinstance(value, str) else _json(value))
                 for key, value in _template_values(current).items()
@@ -126,18 +203,16 @@ def _render_editor(
         "current": current,
         "approved": approved,
         "variables": VARIABLES,
-        "problems": approval_problems(current)
+        "problems": [_without_tokens(problem) for problem in approval_problems(current)]
         if current is not None and current.status == TemplateStatus.DRAFT
         else [],
     }
     if current is not None or form.is_bound:
-        context |= _preview_context(creditor, preview_form)
+        context |= _preview_context(request, creditor, preview_form)
     return render(request, "console/strategy/template.html", context, status=status)
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -158,30 +233,32 @@ def template_new(request: HttpRequest) -> HttpResponse:
     return _render_editor(request, creditor, current=None)
 
 
-@requires(Capability.VIEW_STRATEGY)
+@requires(Capability.EDIT_STRATEGY)
 @require_POST
 def template_preview(request: HttpRequest) -> HttpResponse:
     """The live preview of the text being typed (nothing is saved)."""
-    _creditors, creditor = choose_creditor(request)
+    _creditors, creditor = posted_creditor(request)
     if creditor is None:
-        raise Http404
+        return unknown_creditor(request)
     existing = bool(request.POST.get("existing"))
-    form = TemplateForm(request.POST, existing=existing)
+    form = _template_form(request, request.POST, existing=existing)
     if existing:
         form.initial = {"code": request.POST.get("code"), "channel": request.POST.get("channel")}
     return render(
-        request, "console/strategy/_template_preview.html", _preview_context(creditor, form)
+        request,
+        "console/strategy/_template_preview.html",
+        _preview_context(request, creditor, form),
     )
 
 
 @requires(Capability.EDIT_STRATEGY)
 @require_POST
 def template_save(request: HttpRequest) -> HttpResponse:
-    _creditors, creditor = choose_creditor(request)
+    _creditors, creditor = posted_creditor(request)
     if creditor is None:
-        raise Http404
+        return unknown_creditor(request)
     existing = bool(request.POST.get("existing"))
-    form = TemplateForm(request.POST, existing=existing)
+    form = _template_form(request, request.POST, existing=existing)
     if existing:
         form.initial = {"code": request.POST.get("code"), "channel": request.POST.get("channel")}
     code, channel = request.POST.get("code", ""), request.POST.get("channel", "")

@@ -4,6 +4,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from recaudo.conversations.models import (
     CannedReply,
@@ -90,9 +93,10 @@ def last_turns(conversation: Conversation, count: int = 12) -> list[Turn]:
 
 
 def transcript(conversation: Conversation, count: int = 12) -> str:
-    """The last turns as text, for an adviser."""
+    """The last turns as text, for an adviser, in the creditor's local time."""
+    zone = ZoneInfo(conversation.creditor.timezone)
     return "\n".join(
-        f"[{turn.at:%Y-%m-%d %H:%M}] {turn.get_speaker_display()}: {turn.text}"
+        f"[{timezone.localtime(turn.at, zone):%Y-%m-%d %H:%M}] {turn.get_speaker_display()}: {turn.text}"
         for turn in last_turns(conversation, count)
         if turn.text
     )
@@ -154,14 +158,16 @@ def conversation_timeline(
             status_label=turn.message.get_status_display() if turn.message else "",
             reasons=_reasons(turn.message) if turn.message else (),
         )
-        for turn in turns
+        for turn in reversed(
+            turns
+        )  # oldest first: the stable sort below keeps same-instant turns in order
         if turn.text
     ]
     if conversation.customer_id is not None:
         messages = Message.objects.filter(customer_id=conversation.customer_id).order_by(
             "-created_at", "-id"
         )[:limit]
-        for message in messages.select_related("template"):
+        for message in reversed(list(messages.select_related("template"))):
             if message.pk in linked:
                 continue
             reply_to = (

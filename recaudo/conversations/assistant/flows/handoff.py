@@ -1,6 +1,9 @@
 """Hand-off to an adviser: a task with the transcript and a short summary; the customer is told
 when to expect an answer (the advisers' hours, in the creditor's timezone)."""
 
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.conversations import queries
@@ -51,7 +54,11 @@ def start(context: Context) -> None:
         from recaudo.conversations.assistant.flows import identify
 
         said = identify.turn_text(conversation, context.text)
-        reason += f"\n[{context.now:%Y-%m-%d %H:%M}] {_('customer')}: {said}"
+        if conversation.verified_at == context.now:
+            # This very turn answered the identity question (the hand-off was waiting for it).
+            said = identify.redact(context.text)
+        local_now = timezone.localtime(context.now, ZoneInfo(conversation.creditor.timezone))
+        reason += f"\n[{local_now:%Y-%m-%d %H:%M}] {_('customer')}: {said}"
     open_task(
         customer,
         kind=TaskKind.HANDOFF,

@@ -4,7 +4,7 @@ Every channel (web chat, WhatsApp, SMS, RCS, voice, the terminal) goes through `
 """
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -17,6 +17,12 @@ from recaudo.conversations.models import Conversation, ConversationStatus, Speak
 from recaudo.conversations.replies import Reply
 from recaudo.customers.models import ContactPoint, Customer
 from recaudo.debts.models import AccountEvent, Actor, Creditor, EventKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+
+    from recaudo.staff.models import Task
 
 # An open conversation idle this long is closed; the next message starts a new one.
 IDLE_TIMEOUT = dt.timedelta(hours=12)
@@ -334,6 +340,7 @@ def reply_as_agent(
     agent_name: str,
     template: Any = None,
     dedupe_key: str | None = None,
+    user: "AbstractBaseUser | None" = None,
     now: dt.datetime | None = None,
 ) -> Turn:
     """An agent answers the customer in ``conversation``, on its channel and address.
@@ -345,6 +352,9 @@ def reply_as_agent(
     live reply within 30 minutes). On WhatsApp, once 24 hours have passed since the customer's
     last message only an approved template (``template``: a ``strategies.Template``) may go.
     A repeated ``dedupe_key`` (a double click) returns the first turn and sends nothing new.
+    With ``user`` (the console), the conversation's open hand-off is claimed for them first
+    (``claim_handoff``, in the same transaction): taken when unassigned, refused with
+    ``TaskTakenByAnother`` when another agent has it (supervisors may answer any).
     Raises ``ReplyRefused`` with the reason.
     """
     from django.utils.translation import gettext
@@ -378,6 +388,8 @@ def reply_as_agent(
             .select_related("creditor", "customer", "account", "contact_point")
             .get(pk=conversation.pk)
         )
+        if user is not None:
+            claim_handoff(locked, user=user)
         if dedupe_key:
             existing = Turn.objects.filter(
                 conversation=locked, speaker=Speaker.AGENT, entities__dedupe_key=dedupe_key
@@ -512,18 +524,90 @@ def _reply_contact_point(conversation: Conversation) -> ContactPoint:
     return found
 
 
-def give_back_to_assistant(conversation: Conversation, *, agent_name: str = "") -> bool:
+def give_back_to_assistant(
+    conversation: Conversation, *, agent_name: str = "", user: "AbstractBaseUser | None" = None
+) -> bool:
     """The agent is done: the conversation's open hand-off tasks are closed and the assistant
-    answers the customer's next message again. False when there was nothing to give back."""
+    answers the customer's next message again. False when there was nothing to give back.
+
+    With ``user`` (the console) the hand-off is claimed for them first (``claim_handoff``):
+    ``TaskTakenByAnother`` when another agent has it and ``user`` is not a supervisor."""
     from recaudo.staff.actions import close_task
-    from recaudo.staff.models import Task, TaskKind, TaskStatus
 
     with transaction.atomic():
-        tasks = Task.objects.filter(
-            conversation=conversation,
-            kind=TaskKind.HANDOFF,
-            status__in=(TaskStatus.OPEN, TaskStatus.ASSIGNED),
-        ).select_related("conversation")
+        if user is not None:
+            claim_handoff(conversation, user=user)
+        tasks = _open_handoffs(conversation).select_related("conversation")
         closed = [close_task(task, agent_name=agent_name) for task in tasks]
         returned = return_to_assistant(conversation, agent_name=agent_name)
     return returned or any(closed)
+
+
+# --- Who may act on a hand-off ---------------------------------------------------------------
+
+
+class TaskTakenByAnother(ReplyRefused):
+    """Another agent has taken the task (or the conversation's hand-off): only they or a
+    supervisor may answer, close it or give the conversation back. The message names them."""
+
+
+def may_act_on_any_task(user: "AbstractBaseUser") -> bool:
+    """Supervisors and administrators may act on tasks other agents have taken."""
+    from recaudo.staff.roles import Role, roles_of
+
+    return bool(roles_of(user) & {Role.SUPERVISOR.value, Role.ADMIN.value})
+
+
+def claim_task(task: "Task", *, user: "AbstractBaseUser") -> None:
+    """Before ``user`` acts on ``task``: an open (unassigned) task is taken for them with one
+    conditional UPDATE (``staff.actions.take_task``); one another agent has taken raises
+    ``TaskTakenByAnother`` naming that agent, unless ``user`` is a supervisor or an
+    administrator (``may_act_on_any_task``). A closed task is left alone (the caller says so)."""
+    from django.utils.translation import gettext
+
+    from recaudo.staff.actions import take_task
+    from recaudo.staff.models import TaskKind, TaskStatus
+
+    if task.status == TaskStatus.OPEN and take_task(task, user=user):
+        return
+    # ``take_task`` re-read the task: another agent may have taken it first.
+    if task.status != TaskStatus.ASSIGNED or task.assigned_to_id == user.pk:
+        return
+    if may_act_on_any_task(user):
+        return
+    holder = task.assigned_to.get_username() if task.assigned_to else gettext("another agent")
+    if task.kind == TaskKind.HANDOFF:
+        text = gettext(
+            "%(agent)s has taken this hand-off: only they or a supervisor can answer the "
+            "customer, close it or give the conversation back to the assistant."
+        )
+    else:
+        text = gettext("%(agent)s has taken this task: only they or a supervisor can close it.")
+    raise TaskTakenByAnother(text % {"agent": holder})
+
+
+def claim_handoff(conversation: Conversation, *, user: "AbstractBaseUser") -> None:
+    """``claim_task`` for each of the conversation's open hand-off tasks (usually one)."""
+    for task in _open_handoffs(conversation).select_related("assigned_to").order_by("id"):
+        claim_task(task, user=user)
+
+
+def close_task_as_agent(task: "Task", *, user: "AbstractBaseUser", agent_name: str = "") -> bool:
+    """The inbox's Close: ``claim_task`` for ``user``, then ``staff.actions.close_task``, in one
+    transaction. False when the task was already closed; ``TaskTakenByAnother`` when another
+    agent has it (and ``user`` is not a supervisor)."""
+    from recaudo.staff.actions import close_task
+
+    with transaction.atomic():
+        claim_task(task, user=user)
+        return close_task(task, agent_name=agent_name)
+
+
+def _open_handoffs(conversation: Conversation) -> "QuerySet[Task]":
+    from recaudo.staff.models import Task, TaskKind, TaskStatus
+
+    return Task.objects.filter(
+        conversation=conversation,
+        kind=TaskKind.HANDOFF,
+        status__in=(TaskStatus.OPEN, TaskStatus.ASSIGNED),
+    )

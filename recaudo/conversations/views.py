@@ -186,8 +186,9 @@ def chat_turns(request: HttpRequest, slug: str) -> JsonResponse:
 
     ``GET /chat/<slug>/turns?after=<id>``: the advisers' turns written since turn ``after``
     (the widget polls while an adviser has the conversation) → ``{"turns": [{"id", "speaker",
-    "text"}], "last": <newest turn id>, "handed_off": bool}``. Without ``after`` only ``last``
-    and ``handed_off`` are answered (where to start polling).
+    "text"}], "last": <newest turn id, at least the last returned one>, "handed_off": bool}``
+    (the next poll passes ``after=last``). Without ``after`` only ``last`` and ``handed_off``
+    are answered (where to start polling).
     """
     creditor = _creditor(slug)
     if request.method == "GET":
@@ -223,6 +224,9 @@ def _agent_turns(request: HttpRequest, creditor: Creditor) -> JsonResponse:
     )
     if conversation is None:
         return JsonResponse({"turns": [], "last": 0, "handed_off": False})
+    # The newest turn is read first and the agents' turns after it, so a turn written in
+    # between comes back in ``turns``: ``last`` must then be that turn's id, or the next poll
+    # (``after=last``) would show it again. A full page (more may follow) ends at its last turn.
     last = (
         Turn.objects.filter(conversation=conversation)
         .order_by("-id")
@@ -240,6 +244,10 @@ def _agent_turns(request: HttpRequest, creditor: Creditor) -> JsonResponse:
             .order_by("id")
             .values_list("id", "speaker", "text")[:TRANSCRIPT_TURNS]
         ]
+    if len(turns) == TRANSCRIPT_TURNS:
+        last = turns[-1]["id"]
+    elif turns:
+        last = max(last, turns[-1]["id"])
     return JsonResponse(
         {
             "turns": turns,

@@ -63,6 +63,7 @@ __all__ = [
     "AgreementRefused",
     "agree_plan",
     "make_promise",
+    "make_promise_once",
     "open_dispute",
     "place_hold",
     "record_cannot_pay",
@@ -329,6 +330,11 @@ def _payment_with_reference(account: Account, reference: str) -> Payment | None:
     ).first()
 
 
+# The same promise (amount and date) by the same actor this recently is a double submit: the
+# first one is kept and nothing new is written.
+PROMISE_REPEAT_WINDOW = timedelta(minutes=5)
+
+
 def make_promise(
     account: Account,
     *,
@@ -341,7 +347,8 @@ def make_promise(
     enforce_limits: bool = True,
 ) -> Promise:
     """Record a promise to pay; it replaces the account's active one and pauses dunning until
-    ``promised_date`` (the contact policy reads it).
+    ``promised_date`` (the contact policy reads it). ``make_promise_once`` also says whether
+    the promise is new.
 
     With ``enforce_limits`` (the assistant, the self-service page, the API) the creditor's
     limits apply (``promises.promise_terms``); an agent may pass False. Raises
@@ -356,7 +363,37 @@ def make_promise(
     hours and caps do). No reminder when there is no such template and contact point, or when
     that moment has already passed (a promise for today or tomorrow afternoon). A replaced,
     kept or broken promise's queued reminder is cancelled.
+
+    A double submit writes once: when the account's active promise has the same amount and
+    date and was made by the same actor (and actor name) within ``PROMISE_REPEAT_WINDOW``, it
+    is returned as it is (no second promise, no second ``promise_made`` event). The check runs
+    with the account row locked, so two submits at once also leave one promise.
     """
+    return make_promise_once(
+        account,
+        amount=amount,
+        promised_date=promised_date,
+        today=today,
+        channel=channel,
+        actor=actor,
+        actor_name=actor_name,
+        enforce_limits=enforce_limits,
+    )[0]
+
+
+def make_promise_once(
+    account: Account,
+    *,
+    amount: Decimal,
+    promised_date: date,
+    today: date,
+    channel: str = "",
+    actor: str,
+    actor_name: str = "",
+    enforce_limits: bool = True,
+) -> tuple[Promise, bool]:
+    """``make_promise``, and whether the promise is new (False: the same promise by the same
+    actor within ``PROMISE_REPEAT_WINDOW`` was already active and is returned unchanged)."""
     with translation.override(customer_language(account)):
         if amount <= 0 or not has_valid_precision(amount, account.currency):
             raise AgreementRefused(
@@ -371,6 +408,20 @@ def make_promise(
         if account.status in STATUSES_WITHOUT_AGREEMENTS:
             # A promise must not lift a dispute or a lawsuit, nor reopen a closed account.
             raise _status_refusal(account)
+        repeated = (
+            account.promises.filter(
+                status=PromiseStatus.ACTIVE,
+                amount=amount,
+                promised_date=promised_date,
+                actor=actor,
+                actor_name=actor_name,
+                created_at__gte=now - PROMISE_REPEAT_WINDOW,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if repeated is not None:
+            return repeated, False
         if enforce_limits:
             check_promise(account, amount=amount, promised_date=promised_date, today=today)
         elif promised_date < today:
@@ -400,7 +451,7 @@ def make_promise(
         )
         _set_status(account, AccountStatus.PROMISE, now, actor, actor_name)
         _queue_promise_reminder(account, promise, now)
-    return promise
+    return promise, True
 
 
 def _status_refusal(account: Account) -> AgreementRefused:

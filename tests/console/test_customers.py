@@ -587,3 +587,95 @@ def test_the_timeline_after_an_action_names_the_agent(client_as: object) -> None
     assert first.kind == "note" and first.actor == "agent"
     assert first.actor_name == client.user.username  # type: ignore[attr-defined]
     assert re.search(r'id="timeline"[^>]*hx-swap-oob="true"', response.content.decode())
+
+
+# --- review fixes ----------------------------------------------------------------------------
+
+
+def test_a_compliance_officer_sees_contact_points_masked(client_as: object) -> None:
+    customer, _account = customer_with_account()
+    make_contact_point(customer, value="+573001234567")
+    make_contact_point(customer, medium="email", value="jose.nunez@correo.com")
+
+    compliance = client_as("compliance").get(detail_url(customer)).content.decode()  # type: ignore[operator]
+
+    assert "+573001234567" not in compliance and "jose.nunez@correo.com" not in compliance
+    assert "+57 *** *** 4567" in compliance and "j***@correo.com" in compliance
+    agent = client_as("agent").get(detail_url(customer)).content.decode()  # type: ignore[operator]
+    assert "+573001234567" in agent and "jose.nunez@correo.com" in agent  # agents call it
+
+
+def payment_data(account: object, paid_on: str, reference: str) -> dict[str, str]:
+    pk = account.pk  # type: ignore[attr-defined]
+    return {
+        f"payment-{pk}-amount": "150000",
+        f"payment-{pk}-paid_on": paid_on,
+        f"payment-{pk}-method": "bank_transfer",
+        f"payment-{pk}-reference": reference,
+    }
+
+
+def test_a_payment_of_today_entered_in_the_morning_is_not_in_the_future(
+    client_as: object,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    _customer, account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+    bogota = ZoneInfo("America/Bogota")
+
+    client.post(action_url("payment", account), payment_data(account, "2026-12-01", "T-1"), **HTMX)
+    client.post(action_url("payment", account), payment_data(account, "2026-11-30", "T-2"), **HTMX)
+
+    today = Payment.objects.get(external_reference="T-1")
+    yesterday = Payment.objects.get(external_reference="T-2")
+    assert today.paid_at == NOW  # 10:00 in Bogotá, not noon
+    assert yesterday.paid_at == dt.datetime(2026, 11, 30, 12, 0, tzinfo=bogota)
+
+
+def test_a_payment_of_today_entered_in_the_afternoon_is_at_noon(client_as: object) -> None:
+    from zoneinfo import ZoneInfo
+
+    _customer, account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+    with time_machine.travel(NOW + dt.timedelta(hours=6), tick=False):  # 16:00 in Bogotá
+        client.post(
+            action_url("payment", account), payment_data(account, "2026-12-01", "T-3"), **HTMX
+        )
+    noon = dt.datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("America/Bogota"))
+    assert Payment.objects.get().paid_at == noon
+
+
+def test_a_payment_in_the_future_is_refused_with_a_clear_error(client_as: object) -> None:
+    _customer, account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+
+    response = client.post(
+        action_url("payment", account), payment_data(account, "2026-12-02", "T-4"), **HTMX
+    )
+
+    form = response.context["panel_account"].forms["payment"]
+    with translation.override("es"):
+        future = gettext("The payment date cannot be in the future: enter the day it was paid.")
+    assert form.errors["paid_on"] == [future]
+    assert 'max="2026-12-01"' in client.get(detail_url(account.customer)).content.decode()  # type: ignore[attr-defined]
+    assert not Payment.objects.exists()
+
+
+def test_a_double_submitted_promise_is_recognised_by_the_action(client_as: object) -> None:
+    _customer, account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+    data = {
+        f"promise-{account.pk}-amount": "200000",  # type: ignore[attr-defined]
+        f"promise-{account.pk}-promised_date": "2026-12-07",  # type: ignore[attr-defined]
+    }
+
+    client.post(action_url("promise", account), data, **HTMX)
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        again = client.post(action_url("promise", account), data, **HTMX)
+
+    with translation.override("es"):
+        already = gettext("That promise is already registered: nothing changed.")
+    assert str(again.context["panel_account"].status_message) == already
+    assert Promise.objects.count() == 1
+    assert AccountEvent.objects.filter(kind=EventKind.PROMISE_MADE).count() == 1

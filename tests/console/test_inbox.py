@@ -458,3 +458,159 @@ def test_two_agents_taking_at_the_same_moment_one_wins() -> None:
     assert sorted(results) == [False, True]
     task.refresh_from_db()
     assert task.assigned_to_id in {agent.pk for agent in agents}
+
+
+# --- A hand-off another agent has taken ------------------------------------------------------
+
+
+def taken_by(task: Task, role: str = "agent") -> object:
+    holder = make_user(role)
+    assert take_task(task, user=holder) is True
+    return holder
+
+
+def refusal(holder: object) -> str:
+    with translation.override("es"):
+        text = gettext(
+            "%(agent)s has taken this hand-off: only they or a supervisor can answer the "
+            "customer, close it or give the conversation back to the assistant."
+        )
+    return escape(text % {"agent": holder.get_username()})  # type: ignore[attr-defined]
+
+
+def test_another_agents_hand_off_cannot_be_answered_closed_or_returned(
+    client_as: Callable,
+) -> None:
+    task, conversation = handoff("web")
+    ana = taken_by(task)
+    luis = client_as("agent")
+    base = f"/console/conversations/{conversation.pk}/"
+
+    replied = luis.post(f"{base}reply/", {"text": "Hola, soy Luis", "form_key": "k1"})
+    closed = luis.post(f"/console/inbox/tasks/{task.pk}/close/", follow=True)
+    returned = luis.post(f"{base}return/", follow=True)
+
+    assert replied.status_code == 400
+    assert refusal(ana) in replied.content.decode()
+    assert refusal(ana) in closed.content.decode()
+    assert refusal(ana) in returned.content.decode()
+    task.refresh_from_db()
+    conversation.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.ASSIGNED, ana.pk)  # type: ignore[attr-defined]
+    assert conversation.status == ConversationStatus.HANDED_OFF
+    assert not Turn.objects.filter(speaker=Speaker.AGENT).exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.ACTED).exists()
+
+
+def test_another_agents_call_task_cannot_be_closed(client_as: Callable) -> None:
+    task = task_for()
+    ana = taken_by(task)
+    luis = client_as("agent")
+
+    refused = luis.post(f"/console/inbox/tasks/{task.pk}/close/", follow=True)
+
+    with translation.override("es"):
+        text = gettext("%(agent)s has taken this task: only they or a supervisor can close it.")
+    assert escape(text % {"agent": ana.get_username()}) in refused.content.decode()  # type: ignore[attr-defined]
+    task.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.ASSIGNED, ana.pk)  # type: ignore[attr-defined]
+
+
+def test_answering_an_unassigned_hand_off_takes_it_first(client_as: Callable) -> None:
+    task, conversation = handoff("web")
+    agent = client_as("agent")
+
+    response = agent.post(
+        f"/console/conversations/{conversation.pk}/reply/", {"text": "Hola", "form_key": "k"}
+    )
+
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.ASSIGNED, agent.user.pk)  # type: ignore[attr-defined]
+
+
+def test_closing_or_returning_an_unassigned_hand_off_takes_it_first(client_as: Callable) -> None:
+    task, conversation = handoff("web")
+    agent = client_as("agent")
+
+    agent.post(f"/console/conversations/{conversation.pk}/return/")
+
+    task.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.DONE, agent.user.pk)  # type: ignore[attr-defined]
+    call = task_for()
+    agent.post(f"/console/inbox/tasks/{call.pk}/close/")
+    call.refresh_from_db()
+    assert (call.status, call.assigned_to_id) == (TaskStatus.DONE, agent.user.pk)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_a_supervisor_may_act_on_a_hand_off_another_agent_took(
+    client_as: Callable, role: str
+) -> None:
+    task, conversation = handoff("web")
+    ana = taken_by(task)
+    supervisor = client_as(role)
+    base = f"/console/conversations/{conversation.pk}/"
+
+    replied = supervisor.post(f"{base}reply/", {"text": "Soy la supervisora", "form_key": "s"})
+    task.refresh_from_db()
+    assert replied.status_code == 302
+    assert task.assigned_to_id == ana.pk  # type: ignore[attr-defined]  # still Ana's
+    supervisor.post(f"{base}return/")
+
+    task.refresh_from_db()
+    conversation.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert conversation.status == ConversationStatus.OPEN
+    assert Turn.objects.get(speaker=Speaker.AGENT).text == "Soy la supervisora"
+
+
+def test_an_agent_who_took_the_hand_off_answers_and_returns_it(client_as: Callable) -> None:
+    task, conversation = handoff("web")
+    agent = client_as("agent")
+    assert take_task(task, user=agent.user) is True  # type: ignore[attr-defined]
+    base = f"/console/conversations/{conversation.pk}/"
+
+    assert agent.post(f"{base}reply/", {"text": "Hola", "form_key": "a"}).status_code == 302
+    assert agent.post(f"{base}return/")["Location"] == INBOX
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_answering_an_open_hand_off_at_once_one_gets_it() -> None:
+    """Real concurrency (PostgreSQL): two agents answer the same unassigned hand-off."""
+    import threading
+
+    from django.db import connection, connections
+
+    from recaudo.conversations.actions import TaskTakenByAnother, reply_as_agent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent connections need PostgreSQL")
+    task, conversation = handoff("web")
+    agents = [make_user("agent"), make_user("agent")]
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def answer(user: object) -> None:
+        try:
+            stale = Conversation.objects.get(pk=conversation.pk)
+            barrier.wait()
+            reply_as_agent(stale, text="Hola", agent_name=str(user), user=user)  # type: ignore[arg-type]
+            results.append("sent")
+        except TaskTakenByAnother:
+            results.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=(agent,)) for agent in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["refused", "sent"]
+    task.refresh_from_db()
+    turn = Turn.objects.get(speaker=Speaker.AGENT)
+    assert task.assigned_to is not None
+    assert turn.entities["agent"] == str(task.assigned_to)

@@ -11,7 +11,13 @@ from django.test import Client
 
 from recaudo.channels.models import Direction, Message, MessageStatus
 from recaudo.channels.sender import Sender
-from recaudo.conversations.actions import ReplyRefused, give_back_to_assistant, reply_as_agent
+from recaudo.conversations.actions import (
+    ReplyRefused,
+    TaskTakenByAnother,
+    close_task_as_agent,
+    give_back_to_assistant,
+    reply_as_agent,
+)
 from recaudo.conversations.models import (
     CannedReply,
     Conversation,
@@ -26,11 +32,11 @@ from recaudo.conversations.queries import (
     whatsapp_window_ends,
 )
 from recaudo.debts.models import AccountEvent, Actor, EventKind
-from recaudo.staff.actions import open_task
+from recaudo.staff.actions import open_task, take_task
 from recaudo.staff.models import Task, TaskKind, TaskStatus
 from recaudo.strategies.models import Template, TemplateStatus
 from tests.channels.helpers import RecordingProvider
-from tests.factories import make_account, make_contact_point, make_creditor
+from tests.factories import make_account, make_contact_point, make_creditor, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +133,60 @@ def test_an_agent_turn_on_the_web_chat_reaches_the_widget(client: Client) -> Non
     assert "Hola, soy Ana" in client.get("/chat/banco-andino/").content.decode()
     assert turn.message is None  # the turn is the delivery
     assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+
+
+def test_a_reply_written_while_the_widget_polls_is_shown_once(client: Client) -> None:
+    """An agent's turn written between the poll's two reads (the newest id, then the agents'
+    turns) comes back in ``turns``; ``last`` must cover it, or the next poll repeats it."""
+    from django.db import connection
+
+    creditor = make_creditor(slug="banco-carrera")
+    turns_url = "/chat/banco-carrera/turns"
+    client.post(turns_url, json.dumps({"text": "hola"}), content_type="application/json")
+    conversation = Conversation.objects.get(creditor=creditor, channel="web")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=ConversationStatus.HANDED_OFF, handed_off_at=NOW
+    )
+    cursor = client.get(turns_url).json()["last"]
+    written: list[Turn] = []
+    started: list[bool] = []
+
+    def agent_writes_meanwhile(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        result = execute(sql, params, many, context)
+        if not started and "conversations_turn" in sql and "ORDER BY" in sql and "DESC" in sql:
+            started.append(True)
+            written.append(reply_as_agent(conversation, text="Le ayudo", agent_name="ana"))
+        return result
+
+    with connection.execute_wrapper(agent_writes_meanwhile):
+        polled = client.get(f"{turns_url}?after={cursor}").json()
+
+    assert written, "the newest turn was not read as expected"
+    assert [turn["id"] for turn in polled["turns"]] == [written[0].pk]
+    assert polled["last"] >= written[0].pk
+    again = client.get(f"{turns_url}?after={polled['last']}").json()
+    assert again["turns"] == []
+
+
+def test_a_full_page_of_replies_ends_at_its_last_turn(client: Client) -> None:
+    from recaudo.conversations.views import TRANSCRIPT_TURNS
+
+    creditor = make_creditor(slug="banco-largo")
+    turns_url = "/chat/banco-largo/turns"
+    client.post(turns_url, json.dumps({"text": "hola"}), content_type="application/json")
+    conversation = Conversation.objects.get(creditor=creditor, channel="web")
+    cursor = client.get(turns_url).json()["last"]
+    Turn.objects.bulk_create(
+        Turn(conversation=conversation, speaker=Speaker.AGENT, text=f"{index}", at=NOW)
+        for index in range(TRANSCRIPT_TURNS + 2)
+    )
+
+    first = client.get(f"{turns_url}?after={cursor}").json()
+    rest = client.get(f"{turns_url}?after={first['last']}").json()
+
+    assert first["last"] == first["turns"][-1]["id"]
+    shown = [turn["text"] for turn in first["turns"] + rest["turns"]]
+    assert shown == [f"{index}" for index in range(TRANSCRIPT_TURNS + 2)]
 
 
 def test_polling_without_a_conversation_creates_none(client: Client) -> None:
@@ -336,3 +396,70 @@ def test_giving_back_closes_the_hand_off_task() -> None:
     assert conversation.status == ConversationStatus.OPEN
     assert give_back_to_assistant(conversation, agent_name="ana") is False
     assert Task.objects.filter(status=TaskStatus.DONE).count() == 1
+
+
+# --- Who may act on a hand-off ---------------------------------------------------------------
+
+
+def handoff_task(conversation: Conversation) -> Task:
+    assert conversation.customer is not None
+    task, _ = open_task(
+        conversation.customer,
+        kind=TaskKind.HANDOFF,
+        reason="quiere un asesor",
+        conversation=conversation,
+    )
+    return task
+
+
+def test_a_hand_off_another_agent_took_refuses_the_reply_and_the_give_back() -> None:
+    conversation = handed_off("web")
+    task = handoff_task(conversation)
+    ana, luis = make_user("agent", username="ana"), make_user("agent", username="luis")
+    assert take_task(task, user=ana)
+
+    with pytest.raises(TaskTakenByAnother, match=r"^ana tomó "):
+        reply_as_agent(conversation, text="Hola", agent_name="luis", user=luis)
+    with pytest.raises(TaskTakenByAnother, match=r"^ana tomó "):
+        give_back_to_assistant(conversation, agent_name="luis", user=luis)
+    with pytest.raises(TaskTakenByAnother, match=r"^ana tomó "):
+        close_task_as_agent(task, user=luis, agent_name="luis")
+
+    assert not Turn.objects.filter(speaker=Speaker.AGENT).exists()
+    task.refresh_from_db()
+    conversation.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.ASSIGNED, ana.pk)
+    assert conversation.status == ConversationStatus.HANDED_OFF
+    # Ana herself answers and gives it back.
+    reply_as_agent(conversation, text="Hola, soy Ana", agent_name="ana", user=ana)
+    assert give_back_to_assistant(conversation, agent_name="ana", user=ana) is True
+
+
+def test_the_reply_takes_an_unassigned_hand_off_and_a_refused_reply_does_not() -> None:
+    conversation = handed_off(wrote_ago=dt.timedelta(hours=25))  # WhatsApp's window closed
+    task = handoff_task(conversation)
+    luis = make_user("agent", username="luis")
+    with time_machine.travel(NOW, tick=False), pytest.raises(ReplyRefused, match="24"):
+        reply_as_agent(conversation, text="Hola", agent_name="luis", user=luis)
+    task.refresh_from_db()
+    assert (task.status, task.assigned_to_id) == (TaskStatus.OPEN, None)  # rolled back
+
+    inside = handed_off("web")
+    web_task = handoff_task(inside)
+    reply_as_agent(inside, text="Hola", agent_name="luis", user=luis)
+    web_task.refresh_from_db()
+    assert (web_task.status, web_task.assigned_to_id) == (TaskStatus.ASSIGNED, luis.pk)
+
+
+def test_a_supervisor_may_answer_and_give_back_any_hand_off() -> None:
+    conversation = handed_off("web")
+    task = handoff_task(conversation)
+    ana, boss = make_user("agent"), make_user("supervisor")
+    assert take_task(task, user=ana)
+
+    reply_as_agent(conversation, text="Soy el supervisor", agent_name="boss", user=boss)
+    task.refresh_from_db()
+    assert task.assigned_to_id == ana.pk
+    assert give_back_to_assistant(conversation, agent_name="boss", user=boss) is True
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE

@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,97 @@ def test_a_promise_never_lifts_a_dispute_or_a_lawsuit_nor_reopens_an_account(sta
     account.refresh_from_db()
     assert account.status == status
     assert not account.promises.exists()
+
+
+# --- the same promise twice (a double submit) ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_same_promise_by_the_same_actor_moments_later_is_written_once() -> None:
+    import time_machine
+
+    from recaudo.debts.actions import PROMISE_REPEAT_WINDOW, make_promise_once
+
+    account = make_account()
+    moment = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+    promise: dict[str, Any] = {
+        "amount": Decimal("500000"),
+        "promised_date": dt.date(2026, 12, 5),
+        "today": TODAY,
+        "actor": "agent",
+        "actor_name": "ana",
+    }
+    with time_machine.travel(moment, tick=False):
+        first, first_new = make_promise_once(account, **promise)
+    with time_machine.travel(moment + dt.timedelta(minutes=1), tick=False):
+        second, second_new = make_promise_once(account, **promise)
+        third = make_promise(account, **promise)
+
+    assert (first_new, second_new) == (True, False)
+    assert first.pk == second.pk == third.pk
+    assert account.promises.get().status == PromiseStatus.ACTIVE
+    assert account.events.filter(kind=EventKind.PROMISE_MADE).count() == 1
+
+    # Another agent, or the same one after the window, makes a new promise.
+    with time_machine.travel(moment + dt.timedelta(minutes=2), tick=False):
+        by_luis = make_promise(account, **(promise | {"actor_name": "luis"}))
+    with time_machine.travel(moment + PROMISE_REPEAT_WINDOW + dt.timedelta(minutes=3), tick=False):
+        later = make_promise(account, **promise)
+    assert len({first.pk, by_luis.pk, later.pk}) == 3
+    assert account.events.filter(kind=EventKind.PROMISE_MADE).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_different_amount_or_date_is_a_new_promise() -> None:
+    account = make_account()
+    common: dict[str, Any] = {"today": TODAY, "actor": "agent", "actor_name": "ana"}
+    first = make_promise(
+        account, amount=Decimal("500000"), promised_date=dt.date(2026, 12, 5), **common
+    )
+    other_amount = make_promise(
+        account, amount=Decimal("600000"), promised_date=dt.date(2026, 12, 5), **common
+    )
+    other_date = make_promise(
+        account, amount=Decimal("600000"), promised_date=dt.date(2026, 12, 6), **common
+    )
+    assert len({first.pk, other_amount.pk, other_date.pk}) == 3
+    assert account.promises.filter(status=PromiseStatus.ACTIVE).get() == other_date
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_of_one_promise_at_once_leave_one() -> None:
+    """Real concurrency (PostgreSQL): the check runs under the account's row lock."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent connections need PostgreSQL")
+    account = make_account()
+    barrier = threading.Barrier(2)
+    made: list[int] = []
+
+    def submit() -> None:
+        try:
+            stale = Account.objects.select_related("creditor", "customer").get(pk=account.pk)
+            barrier.wait()
+            promise = make_promise(
+                stale,
+                amount=Decimal("500000"),
+                promised_date=dt.date(2026, 12, 5),
+                today=TODAY,
+                actor="agent",
+                actor_name="ana",
+            )
+            made.append(promise.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 2 and made[0] == made[1]
+    assert account.promises.count() == 1
+    assert account.events.filter(kind=EventKind.PROMISE_MADE).count() == 1

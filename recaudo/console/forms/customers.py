@@ -96,7 +96,12 @@ class PaymentForm(forms.Form):
             account.currency, label=_("Amount paid (%(currency)s)") % {"currency": account.currency}
         )
         self.fields["paid_on"] = forms.DateField(
-            label=_("Paid on"), widget=DATE_INPUT, initial=today
+            label=_("Paid on"),
+            # The browser's date picker offers no future day; ``clean_paid_on`` refuses one.
+            widget=forms.DateInput(
+                attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d"
+            ),
+            initial=today,
         )
         self.fields["method"] = forms.ChoiceField(
             label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER

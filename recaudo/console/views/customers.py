@@ -56,7 +56,7 @@ from recaudo.debts.models import (
 from recaudo.debts.plans import PlanOption
 from recaudo.debts.queries import customer_timeline, options_for
 from recaudo.debts.statements import send_statement
-from recaudo.lib.masking import mask_tail
+from recaudo.lib.masking import mask_address, mask_tail
 from recaudo.staff.actions import record_audit
 from recaudo.staff.models import AuditAction
 from recaudo.staff.roles import Capability, can
@@ -156,6 +156,9 @@ class PointRow:
     point: ContactPoint
     # (channel label, True granted / False withdrawn / None nothing said)
     consents: list[tuple[str, bool | None]]
+    # The number or address as shown: whole for those who act on accounts (an agent calls it),
+    # masked for the others (a compliance officer recognises it, cannot copy it).
+    shown: str = ""
 
 
 def _today(customer: Customer) -> date:
@@ -226,6 +229,7 @@ def customer_context(
                 (str(Channel(channel).label), consents.get((point.pk, channel)))
                 for channel in CHANNELS_BY_MEDIUM.get(point.medium, ())
             ],
+            shown=point.value if can_act else mask_address(point.value),
         )
         for point in points
     ]
@@ -331,6 +335,13 @@ def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
     context = {"customer": found, "timeline": page}
     if request.headers.get("HX-Request"):
         return render(request, "console/customers/_timeline_entries.html", context)
+    record_audit(
+        request.user,
+        AuditAction.VIEWED_CUSTOMER,
+        request=request,
+        customer=found,
+        detail={"view": "timeline"},
+    )
     return render(request, "console/customers/timeline.html", context)
 
 
@@ -407,22 +418,19 @@ def _account_action(
 @require_POST
 def promise(request: HttpRequest, customer_id: int, account_id: int) -> HttpResponse:
     def perform(account: Account, data: dict[str, Any], agent: str) -> str:
-        amount, promised_date = data["amount"], data["promised_date"]
-        active = next(
-            (item for item in account.promises.filter(status="active").order_by("-created_at")),
-            None,
-        )
-        if active and active.amount == amount and active.promised_date == promised_date:
-            return _("That promise is already registered: nothing changed.")
-        debt_actions.make_promise(
+        # A double submit (the same promise by the same agent moments ago) is recognised by
+        # the action, with the account locked: it writes nothing new.
+        _promise, new = debt_actions.make_promise_once(
             account,
-            amount=amount,
-            promised_date=promised_date,
+            amount=data["amount"],
+            promised_date=data["promised_date"],
             today=_today(account.customer),
             channel="console",
             actor=AGENT,
             actor_name=agent,
         )
+        if not new:
+            return _("That promise is already registered: nothing changed.")
         return _("Promise registered.")
 
     return _account_action(
@@ -483,15 +491,26 @@ def plan(request: HttpRequest, customer_id: int, account_id: int) -> HttpRespons
     )
 
 
+# A payment entered by its day is recorded at this local time (``payment_moment``).
+PAYMENT_HOUR = time(12, 0)
+
+
+def payment_moment(paid_on: date, zone: ZoneInfo, *, now: datetime | None = None) -> datetime:
+    """When a payment entered by its day was made: noon (local) that day, but never later than
+    now (a payment of today entered in the morning is not in the future). The form refuses
+    future days."""
+    now = now or timezone.now()
+    return min(datetime.combine(paid_on, PAYMENT_HOUR, tzinfo=zone), now.astimezone(zone))
+
+
 @requires(Capability.ACT_ON_ACCOUNTS)
 @require_POST
 def payment(request: HttpRequest, customer_id: int, account_id: int) -> HttpResponse:
     def perform(account: Account, data: dict[str, Any], agent: str) -> str:
-        zone = ZoneInfo(account.creditor.timezone)
         _payment, new = debt_actions.record_payment(
             account,
             amount=data["amount"],
-            paid_at=datetime.combine(data["paid_on"], time(12, 0), tzinfo=zone),
+            paid_at=payment_moment(data["paid_on"], ZoneInfo(account.creditor.timezone)),
             reference=data["reference"],
             method=data["method"],
             channel="console",

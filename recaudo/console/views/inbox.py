@@ -8,7 +8,7 @@ reply, give back to the assistant) are POSTs that call the actions shared with t
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,10 +25,16 @@ from django.views.decorators.http import require_GET, require_POST
 from recaudo.console.access import requires
 from recaudo.console.forms.inbox import InboxFilterForm, ReplyForm
 from recaudo.conversations import queries as conversation_queries
-from recaudo.conversations.actions import ReplyRefused, give_back_to_assistant, reply_as_agent
+from recaudo.conversations.actions import (
+    ReplyRefused,
+    TaskTakenByAnother,
+    close_task_as_agent,
+    give_back_to_assistant,
+    reply_as_agent,
+)
 from recaudo.conversations.models import CannedReply, Conversation, ConversationStatus
 from recaudo.lib.masking import mask_address, mask_tail
-from recaudo.staff.actions import close_task, record_audit, take_task
+from recaudo.staff.actions import record_audit, take_task
 from recaudo.staff.models import AuditAction, Task, TaskKind, TaskStatus
 from recaudo.staff.roles import Capability
 
@@ -122,6 +128,11 @@ def _agent_name(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+def _user(request: HttpRequest) -> AbstractBaseUser:
+    """The logged-in user (``requires`` lets no anonymous request in)."""
+    return cast(AbstractBaseUser, request.user)
+
+
 @requires(Capability.INBOX)
 @require_POST
 def take(request: HttpRequest, task_id: int) -> HttpResponse:
@@ -158,7 +169,12 @@ def close(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(
         Task.objects.select_related("customer", "account", "conversation"), pk=task_id
     )
-    if close_task(task, agent_name=_agent_name(request)):
+    try:
+        closed = close_task_as_agent(task, user=_user(request), agent_name=_agent_name(request))
+    except TaskTakenByAnother as refused:
+        messages.error(request, str(refused))
+        return _back(request, reverse("console:inbox"))
+    if closed:
         record_audit(
             request.user,
             AuditAction.ACTED,
@@ -308,6 +324,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 agent_name=_agent_name(request),
                 template=form.cleaned_data.get("template"),
                 dedupe_key=form.cleaned_data["form_key"],
+                user=_user(request),
             )
         except ReplyRefused as refused:
             form.add_error(None, str(refused))
@@ -345,7 +362,16 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def return_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = _conversation(conversation_id)
-    if give_back_to_assistant(found, agent_name=_agent_name(request)):
+    try:
+        returned = give_back_to_assistant(
+            found,
+            agent_name=_agent_name(request),
+            user=_user(request),
+        )
+    except TaskTakenByAnother as refused:
+        messages.error(request, str(refused))
+        return HttpResponseRedirect(reverse("console:conversation", args=[found.pk]))
+    if returned:
         record_audit(
             request.user,
             AuditAction.ACTED,

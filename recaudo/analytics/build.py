@@ -6,8 +6,8 @@ per family of facts, grouped by segment and every breakdown at once; totals and 
 then summed from those few rows) and replaces that day's rows in one transaction, so running it
 again gives the same rows.
 
-Snapshot metrics (``portfolio``, ``plans_active``) read the accounts' and plans' current state:
-they are right only for the refresh's as-of day, so ``build_day`` writes them when ``day`` is
+Snapshot metrics (``portfolio``, ``portfolio_overdue``, ``plans_active``) read the accounts'
+and plans' current state: they are right only for the refresh's as-of day, so ``build_day`` writes them when ``day`` is
 the creditor's latest ``Account.computed_as_of`` (or when asked), and leaves the snapshot rows
 of other days alone. A backfill (``build_range``) rebuilds the flow metrics of past days from
 their timestamps and events. ``build_after_refresh`` is what the nightly refresh calls: the
@@ -684,17 +684,24 @@ def _portfolio(rows: Rows, creditor: Creditor) -> None:
         Account.objects.filter(creditor=creditor)
         .exclude(status__in=list(TERMINAL_STATUSES))
         .values("segment", "stage", "bucket")
-        .annotate(count=Count("id"), balance=Sum("balance"), overdue=Sum("overdue_amount"))
+        .annotate(
+            count=Count("id"),
+            balance=Sum("balance"),
+            overdue_count=Count("id", filter=Q(overdue_amount__gt=0)),
+            overdue=Sum("overdue_amount"),
+        )
         .order_by()
     )
     for row in grouped:
+        keys = {Dimension.STAGE: row["stage"], Dimension.BUCKET: row["bucket"]}
+        rows.add(Metric.PORTFOLIO, row["segment"], keys, row["count"], row["balance"])
+        # Money stays Decimal: the overdue amount is its own metric's ``amount``, not a float.
         rows.add(
-            Metric.PORTFOLIO,
+            Metric.PORTFOLIO_OVERDUE,
             row["segment"],
-            {Dimension.STAGE: row["stage"], Dimension.BUCKET: row["bucket"]},
-            row["count"],
-            row["balance"],
-            float(row["overdue"] or 0),
+            keys,
+            row["overdue_count"],
+            Decimal(row["overdue"] or 0),
         )
 
 

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Metric(models.TextChoices):
     PORTFOLIO = "portfolio", _("portfolio")
+    PORTFOLIO_OVERDUE = "portfolio_overdue", _("overdue portfolio")
     CONTACT_ATTEMPTS = "contact_attempts", _("contact attempts")
     CONTACTS_CONNECTED = "contacts_connected", _("contacts connected")
     CONTACTS_RIGHT_PARTY = "contacts_right_party", _("right-party contacts")
@@ -83,6 +84,7 @@ TRANSITION_SEPARATOR = ">"
 
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     Metric.PORTFOLIO: (Dimension.STAGE, Dimension.BUCKET),
+    Metric.PORTFOLIO_OVERDUE: (Dimension.STAGE, Dimension.BUCKET),
     Metric.CONTACT_ATTEMPTS: (Dimension.CHANNEL,),
     Metric.CONTACTS_CONNECTED: (Dimension.CHANNEL,),
     Metric.CONTACTS_RIGHT_PARTY: (Dimension.CHANNEL,),
@@ -107,13 +109,17 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 # State at the end of the day: written by the daily run for its own day only.
-SNAPSHOT: frozenset[str] = frozenset({Metric.PORTFOLIO, Metric.PLANS_ACTIVE})
+SNAPSHOT: frozenset[str] = frozenset(
+    {Metric.PORTFOLIO, Metric.PORTFOLIO_OVERDUE, Metric.PLANS_ACTIVE}
+)
 # Facts dated within the day: rebuilt for any past day.
 FLOW: frozenset[str] = frozenset(Metric.values) - SNAPSHOT
 
 # What each column holds, for readers and exports: (count, amount, total).
 COLUMNS: dict[str, tuple[str, str, str]] = {
-    Metric.PORTFOLIO: ("accounts", "balance", "overdue amount"),
+    Metric.PORTFOLIO: ("accounts", "balance", ""),
+    # Money is never a float: the overdue amount is its own metric's ``amount``.
+    Metric.PORTFOLIO_OVERDUE: ("accounts with an overdue amount", "overdue amount", ""),
     Metric.CONTACT_ATTEMPTS: ("messages", "", ""),
     Metric.CONTACTS_CONNECTED: ("messages", "", ""),
     Metric.CONTACTS_RIGHT_PARTY: ("messages", "", ""),

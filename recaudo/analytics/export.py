@@ -14,6 +14,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 
 from recaudo.analytics.queries import Dashboard, Ratio
+from recaudo.lib.spreadsheet import safe_cell
 
 HEADER = ("section", "metric", "dimension", "key", "value")
 
@@ -195,13 +196,23 @@ def _text(value: Value) -> str:
     return str(value)
 
 
+def _cells(line: Row) -> tuple[Value, ...]:
+    """The row's cells, every text one safe from formula injection (a segment, a strategy or a
+    variant name is typed by users); numbers stay numbers."""
+    return tuple(
+        safe_cell(cell)
+        for cell in (line.section, line.metric, line.dimension, line.key, line.value)
+    )
+
+
 def to_csv(dashboard: Dashboard) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens accents right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for line in rows(dashboard):
-        writer.writerow((line.section, line.metric, line.dimension, line.key, _text(line.value)))
+        *labels, value = _cells(line)
+        writer.writerow((*labels, _text(value)))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -210,7 +221,7 @@ def to_xlsx(dashboard: Dashboard) -> bytes:
     sheet = workbook.create_sheet("dashboard")
     sheet.append(HEADER)
     for line in rows(dashboard):
-        sheet.append((line.section, line.metric, line.dimension, line.key, line.value))
+        sheet.append(_cells(line))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -36,6 +36,7 @@ from recaudo.debts.models import Stage
 
 # Metric codes of the agreed catalogue (docs/console-contract.md, "Daily metrics").
 PORTFOLIO = Metric.PORTFOLIO
+PORTFOLIO_OVERDUE = Metric.PORTFOLIO_OVERDUE
 CONTACT_ATTEMPTS = Metric.CONTACT_ATTEMPTS
 CONTACTS_CONNECTED = Metric.CONTACTS_CONNECTED
 CONTACTS_RIGHT_PARTY = Metric.CONTACTS_RIGHT_PARTY
@@ -153,7 +154,7 @@ class PortfolioLine:
     key: str
     accounts: int
     balance: Decimal
-    overdue: float
+    overdue: Decimal
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Portfolio:
     opening_day: dt.date | None
     accounts: int
     balance: Decimal
-    overdue: float
+    overdue: Decimal
     opening_accounts: int
     opening_balance: Decimal
     by_stage: list[PortfolioLine]
@@ -231,12 +232,20 @@ class Agreements:
     plans_by_source: list[SourceLine]
 
     @property
+    def promises_resolved(self) -> int:
+        """Promises whose due day fell in the period and were kept or broken then."""
+        return self.promises_kept.count + self.promises_broken.count
+
+    @property
     def promise_kept_rate(self) -> Ratio:
-        return Ratio(self.promises_kept.count, self.promises_made.count)
+        """Kept of the promises resolved (due) in the period: the same group as broken, not the
+        promises made in the period (those are mostly due later)."""
+        return Ratio(self.promises_kept.count, self.promises_resolved)
 
     @property
     def promise_broken_rate(self) -> Ratio:
-        return Ratio(self.promises_broken.count, self.promises_made.count)
+        """Broken of the promises resolved (due) in the period."""
+        return Ratio(self.promises_broken.count, self.promises_resolved)
 
 
 @dataclass(frozen=True)
@@ -535,8 +544,13 @@ def _snapshot_by(
     return sums
 
 
-def _lines(sums: dict[str, Tally], order: list[str]) -> list[PortfolioLine]:
-    return [PortfolioLine(key, sums[key].count, sums[key].amount, sums[key].total) for key in order]
+def _lines(
+    sums: dict[str, Tally], overdue: dict[str, Tally], order: list[str]
+) -> list[PortfolioLine]:
+    return [
+        PortfolioLine(key, sums[key].count, sums[key].amount, overdue.get(key, EMPTY).amount)
+        for key in order
+    ]
 
 
 def _portfolio(snapshot: Snapshot, first: dt.date | None, last: dt.date | None) -> Portfolio:
@@ -547,17 +561,27 @@ def _portfolio(snapshot: Snapshot, first: dt.date | None, last: dt.date | None) 
     by_stage = _snapshot_by(snapshot, PORTFOLIO, last, Dimension.STAGE)
     by_bucket = _snapshot_by(snapshot, PORTFOLIO, last, Dimension.BUCKET)
     by_segment = _snapshot_by(snapshot, PORTFOLIO, last, "segment")
+
+    def overdue(dimension: str) -> dict[str, Tally]:
+        return _snapshot_by(snapshot, PORTFOLIO_OVERDUE, last, dimension)
+
     return Portfolio(
         as_of=last,
         opening_day=first,
         accounts=total.count,
         balance=total.amount,
-        overdue=total.total,
+        overdue=overdue("").get("", EMPTY).amount,
         opening_accounts=opened.count,
         opening_balance=opened.amount,
-        by_stage=_lines(by_stage, _by_choices(by_stage, list(Stage.values))),
-        by_bucket=_lines(by_bucket, sorted(by_bucket, key=bucket_order)),
-        by_segment=_lines(by_segment, sorted(by_segment, key=lambda key: (key == "", key))),
+        by_stage=_lines(
+            by_stage, overdue(Dimension.STAGE), _by_choices(by_stage, list(Stage.values))
+        ),
+        by_bucket=_lines(by_bucket, overdue(Dimension.BUCKET), sorted(by_bucket, key=bucket_order)),
+        by_segment=_lines(
+            by_segment,
+            overdue("segment"),
+            sorted(by_segment, key=lambda key: (key == "", key)),
+        ),
     )
 
 

@@ -1,13 +1,16 @@
 """Writes on the agents' queue, the access audit log and the login locks."""
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from recaudo.customers.models import Customer
 from recaudo.debts.models import Account
+from recaudo.lib.masking import mask_tail
 from recaudo.lib.money import to_minor_units
 from recaudo.staff.models import AuditEntry, LoginLock, Task, TaskKind, TaskStatus
 from recaudo.staff.priority import task_priority
@@ -110,21 +113,65 @@ def record_audit(
         creditor_id=creditor_id,
         customer=customer if customer is not None else (account.customer if account else None),
         account=account,
-        path=request.get_full_path()[:300] if request is not None else "",
+        path=_masked_path(request.get_full_path())[:300] if request is not None else "",
         ip=request.META.get("REMOTE_ADDR") if request is not None else None,
-        detail=detail or {},
+        detail=_masked_detail(detail or {}),
     )
+
+
+# Query parameters that may hold a document number (customer search, consent lookup, the
+# audit filter): the audit log keeps only their tail.
+SENSITIVE_PARAMETERS = frozenset({"q", "customer", "document"})
+
+
+def _masked_path(full_path: str) -> str:
+    """The request's path with the values of ``SENSITIVE_PARAMETERS`` masked."""
+    path, mark, query = full_path.partition("?")
+    if not mark:
+        return full_path
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(name in SENSITIVE_PARAMETERS for name, _value in pairs):
+        return full_path
+    masked = [
+        (name, mask_tail(value) if name in SENSITIVE_PARAMETERS and value else value)
+        for name, value in pairs
+    ]
+    return f"{path}?{urlencode(masked)}"
+
+
+def _masked_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` with the ``SENSITIVE_PARAMETERS`` of ``detail["filters"]`` masked."""
+    filters = detail.get("filters")
+    if not isinstance(filters, dict):
+        return detail
+    masked = {
+        name: mask_tail(value)
+        if name in SENSITIVE_PARAMETERS and isinstance(value, str) and value
+        else value
+        for name, value in filters.items()
+    }
+    return {**detail, "filters": masked}
+
+
+def login_lock_key(username: str) -> str:
+    """The key a user name is counted and locked under: NFKC-normalised (as Django's
+    ``UsernameField`` does), case-folded and stripped, so look-alike spellings share one lock."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()[:150]
 
 
 def login_locked_until(username: str, *, now: datetime) -> datetime | None:
     """When the user name may try again, or None when it is not locked."""
-    lock = LoginLock.objects.filter(username=username.lower(), locked_until__gt=now).first()
+    lock = LoginLock.objects.filter(username=login_lock_key(username), locked_until__gt=now).first()
     return lock.locked_until if lock is not None else None
 
 
 def register_failed_login(username: str, *, now: datetime) -> datetime | None:
-    """Count a failed login; lock the user name after too many in a row. Returns the lock end."""
-    name = username.lower()[:150]
+    """Count a failed login; lock the user name after too many in a row. Returns the lock end.
+
+    The single source of truth for the lock: the count is taken under ``select_for_update``, so
+    parallel failures are all counted (the form's early check is only a shortcut; a few parallel
+    attempts may pass it before the lock is written)."""
+    name = login_lock_key(username)
     limit = settings.RECAUDO_LOGIN_MAX_FAILURES
     with transaction.atomic():
         lock, _created = LoginLock.objects.select_for_update().get_or_create(username=name)
@@ -140,7 +187,7 @@ def register_failed_login(username: str, *, now: datetime) -> datetime | None:
 
 
 def clear_failed_logins(username: str) -> None:
-    LoginLock.objects.filter(username=username.lower()).delete()
+    LoginLock.objects.filter(username=login_lock_key(username)).delete()
 
 
 def take_task(task: Task, *, user: "AbstractBaseUser") -> bool:

@@ -44,8 +44,8 @@ def _with_breakdowns(
     day: dt.date,
     metric: str,
     segment: str,
-    total: tuple[int, int],
-    breakdowns: dict[str, dict[str, tuple[int, int]]],
+    total: tuple[int, int | Decimal],
+    breakdowns: dict[str, dict[str, tuple[int, int | Decimal]]],
     **extra: Any,
 ) -> list[DailyMetric]:
     rows = [
@@ -129,6 +129,20 @@ def known_rows(creditor: Creditor) -> list[DailyMetric]:
                     "31-60": (14, 1_400_000),
                 },
                 "stage": {"administrative": (40, 3_900_000)},
+            },
+        )
+    )
+    # Overdue at the end (its own metric, money as Decimal): B 37 accounts / 1,250,000.25.
+    add(
+        _with_breakdowns(
+            creditor,
+            day10,
+            "portfolio_overdue",
+            "B",
+            (37, Decimal("1250000.25")),
+            {
+                "bucket": {"1-30": (23, Decimal("450000.10")), "31-60": (14, Decimal("800000.15"))},
+                "stage": {"administrative": (37, Decimal("1250000.25"))},
             },
         )
     )

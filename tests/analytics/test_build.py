@@ -488,10 +488,41 @@ def test_portfolio_snapshot_counts_open_accounts_by_stage_and_bucket(
     build_day(creditor, DAY)
     assert count(creditor, Metric.PORTFOLIO) == 2  # the paid account is out
     assert amount(creditor, Metric.PORTFOLIO) == Decimal("6000")
-    assert total(creditor, Metric.PORTFOLIO) == pytest.approx(2600.0)
+    assert total(creditor, Metric.PORTFOLIO) == 0.0  # money is never the float column
     assert count(creditor, Metric.PORTFOLIO, dimension="stage", key="pre_legal") == 1
     assert amount(creditor, Metric.PORTFOLIO, dimension="bucket", key="1-30") == Decimal("1000")
     assert count(creditor, Metric.PORTFOLIO, segment="tardia") == 1
+    assert count(creditor, Metric.PORTFOLIO_OVERDUE) == 2
+    assert amount(creditor, Metric.PORTFOLIO_OVERDUE) == Decimal("2600")
+    assert amount(
+        creditor, Metric.PORTFOLIO_OVERDUE, dimension="stage", key="pre_legal"
+    ) == Decimal("2500")
+    assert amount(creditor, Metric.PORTFOLIO_OVERDUE, dimension="bucket", key="1-30") == Decimal(
+        "100"
+    )
+
+
+def test_the_overdue_amount_is_written_as_exact_money() -> None:
+    creditor = make_creditor(timezone="America/Bogota", currency="USD")
+    customer = make_customer(creditor)
+    for cents in ("0.10", "0.20", "1234567890123.01"):
+        make_account(
+            customer,
+            segment="temprana",
+            balance=Decimal("9999999999999"),
+            overdue_amount=Decimal(cents),
+            computed_as_of=DAY,
+        )
+    make_account(customer, segment="temprana", overdue_amount=Decimal("0"), computed_as_of=DAY)
+
+    build_day(creditor, DAY)
+
+    (row,) = DailyMetric.objects.filter(
+        creditor=creditor, metric=Metric.PORTFOLIO_OVERDUE, dimension=""
+    )
+    assert row.amount == Decimal("1234567890123.31")
+    assert row.count == 3  # the accounts with something overdue
+    assert row.total == 0.0
 
 
 def test_snapshot_metrics_are_written_for_the_latest_as_of_day_only(

@@ -44,6 +44,22 @@ def test_the_portfolio_is_the_snapshot_of_the_last_day_by_stage_bucket_and_segme
     ]
 
 
+def test_the_overdue_amount_is_exact_money_from_its_own_metric(creditor):
+    portfolio = figures(creditor).portfolio
+
+    assert portfolio.overdue == Decimal("1250000.25")
+    assert isinstance(portfolio.overdue, Decimal)
+    assert [(line.key, line.overdue) for line in portfolio.by_bucket] == [
+        ("current", Decimal("0")),
+        ("1-30", Decimal("450000.10")),
+        ("31-60", Decimal("800000.15")),
+    ]
+    assert [(line.key, line.overdue) for line in portfolio.by_segment] == [
+        ("A", Decimal("0")),
+        ("B", Decimal("1250000.25")),
+    ]
+
+
 def test_a_period_ending_before_the_last_snapshot_reads_the_latest_day_inside_it(creditor):
     portfolio = figures(creditor, end=END - dt.timedelta(days=1)).portfolio
 
@@ -117,7 +133,10 @@ def test_promises_plans_and_self_service_share(creditor):
 
     assert (agreements.promises_made.count, agreements.promises_kept.count) == (10, 5)
     assert agreements.promises_broken.count == 2
-    assert agreements.promise_kept_rate.value == pytest.approx(0.5)
+    # Of the 7 promises due (resolved) in the period, not of the 10 made in it.
+    assert agreements.promises_resolved == 7
+    assert agreements.promise_kept_rate.value == pytest.approx(5 / 7)
+    assert agreements.promise_broken_rate.value == pytest.approx(2 / 7)
     assert agreements.plans_agreed.count == 2
     assert (agreements.plans_active.count, agreements.plans_active.amount) == (7, 700_000)
     assert [(line.source, line.count) for line in agreements.promises_by_source] == [

@@ -722,3 +722,43 @@ def test_the_admin_hides_the_audit_log_from_non_administrators(
     client = Client()
     client.force_login(user)
     assert client.get("/admin/staff/auditentry/").status_code == 403
+
+
+def test_the_audit_log_export_keeps_no_full_document_number(client_as: ClientAs) -> None:
+    client = client_as("compliance")
+
+    client.get(reverse("console:audit_log_export"), {"customer": "1020304050"})
+
+    exported = AuditEntry.objects.get(action=AuditAction.EXPORTED)
+    assert "1020304050" not in exported.path
+    assert "4050" in exported.path
+    assert exported.detail["filters"]["customer"] == "•••• 4050"
+
+
+def test_a_refused_consent_lookup_keeps_no_full_document_number_in_the_audit(
+    client_as: ClientAs,
+) -> None:
+    client_as("agent").get(reverse("console:consent_lookup"), {"q": "1020304050"})
+
+    entry = AuditEntry.objects.get(action=AuditAction.DENIED)
+    assert entry.path.startswith(reverse("console:consent_lookup") + "?q=")
+    assert "1020304050" not in entry.path and "4050" in entry.path
+
+
+def test_the_full_timeline_page_is_audited_and_its_htmx_pages_are_not(
+    client_as: ClientAs,
+) -> None:
+    customer = make_customer(make_creditor())
+    make_account(customer)
+    client = client_as("agent")
+    url = reverse("console:customer_timeline", args=[customer.pk])
+
+    client.get(url, HTTP_HX_REQUEST="true")
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEWED_CUSTOMER).exists()
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action=AuditAction.VIEWED_CUSTOMER)
+    assert entry.customer == customer and entry.user == client.user
+    assert entry.detail == {"view": "timeline"}

@@ -278,3 +278,60 @@ def test_an_unknown_creditor_is_a_form_error_not_a_crash(client_as, creditor):
 
     assert page.status_code == 200 and page.context["form"].errors["creditor"]
     assert export.status_code == 400 and "creditor" in export.content.decode()
+
+
+def test_an_unknown_segment_is_refused_with_the_fix(client_as, creditor):
+    client = client_as("supervisor")
+
+    page = client.get(URL, params(creditor, segment="=cmd|' /C calc'!A0"))
+    export = client.get(EXPORT_URL, params(creditor, format="csv", segment="Z"))
+
+    assert page.status_code == 200
+    (error,) = page.context["form"].errors["segment"]
+    assert error.startswith("Banco Andino no tiene el segmento =cmd")  # the page is in Spanish
+    assert "figures" not in page.context
+    assert "calc" not in page.content.decode().split('name="segment"')[1].split("</select>")[0]
+    assert export.status_code == 400
+    assert not AuditEntry.objects.filter(action="exported").exists()
+
+
+def test_a_segment_of_the_accounts_without_figures_yet_is_accepted(client_as, creditor):
+    from tests.factories import make_account, make_customer
+
+    make_account(make_customer(creditor), segment="Nuevo")
+
+    response = client_as("supervisor").get(URL, params(creditor, segment="Nuevo"))
+
+    assert not response.context["form"].errors
+    assert response.context["figures"].portfolio.accounts == 0
+
+
+def test_the_exports_never_write_a_formula(client_as, creditor):
+    """A segment name is typed by users: "=HYPERLINK(...)" must reach the sheet as text."""
+    evil = '=HYPERLINK("http://evil.example","x")'
+    DailyMetric.objects.create(
+        creditor=creditor, day=END, metric="portfolio", segment=evil, count=1
+    )
+    DailyMetric.objects.create(
+        creditor=creditor,
+        day=END,
+        metric="payments",
+        dimension="strategy",
+        key="@SUM(1)",
+        count=1,
+        amount=Decimal("-5"),
+    )
+    client = client_as("supervisor")
+
+    rows = read_csv(client.get(EXPORT_URL, params(creditor, format="csv")))
+    response = client.get(EXPORT_URL, params(creditor, format="xlsx"))
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [cell for row in workbook.active.iter_rows() for cell in row]
+
+    assert find(rows, "portfolio", "accounts", "segment", "'" + evil) == "1"
+    assert find(rows, "recovery", "amount", "strategy", "'@SUM(1)") == "-5"
+    assert not [row for row in rows if any(value.startswith("=") for value in row.values())]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    assert any(cell.value == "'" + evil for cell in cells)
+    negative = [cell.value for cell in cells if cell.value == -5]
+    assert negative == [-5]  # a negative amount stays a number

@@ -461,3 +461,30 @@ def test_an_administrator_unlocks_a_user_name_in_the_admin(client, lockout, cloc
     client.post(reverse("console:logout"))
     login(client, "ana")
     assert logged_in_user_id(client) is not None
+
+
+def test_a_look_alike_user_name_meets_the_same_lock(client, lockout, clock):
+    """Django's UsernameField normalises with NFKC: a full-width "ana" (U+FF41) logs in as
+    "ana", so it must meet the lock of "ana"."""
+    make_user("agent", username="ana")
+    for _attempt in range(3):
+        login(client, "ana", "wrong")
+
+    response = login(client, "\uff41na")  # full-width a, the right password
+    also = login(client, "ANA")
+
+    assert logged_in_user_id(client) is None
+    for refused in (response, also):
+        assert "locked" in [
+            error.code for error in refused.context["form"].non_field_errors().as_data()
+        ]
+
+
+def test_failures_under_look_alike_names_count_together(client, lockout, clock):
+    make_user("agent", username="ana")
+    for name in ("ana", "\uff41na", "ANA"):
+        login(client, name, "wrong")
+
+    assert LoginLock.objects.get(username="ana").locked_until == START + timedelta(minutes=15)
+    login(client, "ana")
+    assert logged_in_user_id(client) is None

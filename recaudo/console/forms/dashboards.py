@@ -9,8 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.analytics import queries
 from recaudo.analytics.queries import Filters
-from recaudo.debts.models import Creditor
+from recaudo.debts.models import Account, Creditor
 
 PERIODS = (
     ("7", _("Last 7 days")),
@@ -25,8 +26,9 @@ LONGEST_PERIOD_DAYS = 366
 class DashboardFilterForm(forms.Form):
     """A GET form; unbound values fall back to the first creditor and the last 30 days.
 
-    The creditors are read once (one query) and kept; ``segment`` is free text checked against
-    nothing: a segment with no rows shows empty figures, and the choices are set by the view.
+    The creditors are read once (one query) and kept; ``segment`` must be one of the segments
+    with figures in the period (``known_segments``, kept for the view's choices) or of the
+    creditor's accounts (a segment with no rows yet shows empty figures).
     """
 
     creditor = forms.ChoiceField(label=_("Creditor"))
@@ -55,6 +57,8 @@ class DashboardFilterForm(forms.Form):
             values["creditor"] = next(iter(self.creditors))
         super().__init__(values)
         self.today = today
+        # The period's segments with figures, read while validating (None until then).
+        self.known_segments: list[str] | None = None
         creditor_field: Any = self.fields["creditor"]
         creditor_field.choices = [(key, creditor.name) for key, creditor in self.creditors.items()]
         self.set_segments([])
@@ -62,6 +66,9 @@ class DashboardFilterForm(forms.Form):
     def set_segments(self, segments: list[str]) -> None:
         """Offer "all" and these segments (plus the chosen one, even when it has no rows)."""
         chosen = self.data.get("segment") or ""
+        refused: Any = getattr(self, "_errors", None)  # set once the form is validated
+        if refused is not None and "segment" in refused:
+            chosen = ""  # a refused segment is not offered back
         names = sorted({*segments, chosen} - {""})
         widget: Any = self.fields["segment"].widget
         widget.choices = [("", _("All segments")), *((name, name) for name in names)]
@@ -82,6 +89,7 @@ class DashboardFilterForm(forms.Form):
         if period != "custom":
             cleaned["end"] = today
             cleaned["start"] = today - dt.timedelta(days=int(period) - 1)
+            self._check_segment(cleaned)
             return cleaned
         start, end = cleaned.get("start"), cleaned.get("end")
         if start is None:
@@ -98,7 +106,24 @@ class DashboardFilterForm(forms.Form):
                 _("The period is longer than %(days)d days: choose a shorter one.")
                 % {"days": LONGEST_PERIOD_DAYS},
             )
+        else:
+            self._check_segment(cleaned)
         return cleaned
+
+    def _check_segment(self, cleaned: dict[str, Any]) -> None:
+        """Read the period's segments; refuse a segment neither they nor the accounts know."""
+        creditor = self.creditors[cleaned["creditor"]]
+        self.known_segments = queries.segments(creditor.pk, cleaned["start"], cleaned["end"])
+        segment = cleaned.get("segment") or ""
+        if not segment or segment in self.known_segments:
+            return
+        if Account.objects.filter(creditor=creditor, segment=segment).exists():
+            return
+        self.add_error(
+            "segment",
+            _("%(creditor)s has no segment %(segment)s: choose one from the list, or all segments.")
+            % {"creditor": creditor.name, "segment": segment},
+        )
 
     def filters(self) -> Filters:
         cleaned = self.cleaned_data

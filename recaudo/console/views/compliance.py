@@ -33,6 +33,7 @@ from recaudo.console.forms.compliance import (
 from recaudo.customers.models import Consent, ContactPoint, ContactPointStatus, Customer, Medium
 from recaudo.debts.models import Account
 from recaudo.lib.masking import mask_address, mask_tail
+from recaudo.lib.spreadsheet import safe_cell
 from recaudo.policy.jurisdictions import UnknownJurisdiction
 from recaudo.policy.queries import (
     BlockedFilter,
@@ -131,12 +132,6 @@ def _local(moment: dt.datetime | None, zone_name: str) -> dt.datetime | None:
         return timezone.localtime(moment)
 
 
-def _csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -203,7 +198,7 @@ def _audit_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[str]]:
     ]
     for entry in entries.iterator(chunk_size=2000):
         yield [
-            _csv_cell(value)
+            safe_cell(value)  # a user name or a path may start with "=": never a formula
             for value in (
                 timezone.localtime(entry.at).isoformat(),
                 entry.username,

@@ -131,7 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
         creditor = form.chosen_creditor
         figures = queries.dashboard(filters)
-        form.set_segments(queries.segments(filters.creditor_id, filters.start, filters.end))
+        form.set_segments(form.known_segments or [])
         context.update(
             creditor=creditor,
             currency=creditor.currency,

@@ -9,14 +9,17 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    AGENT = "agent", _("agent")
-    SUPERVISOR = "supervisor", _("supervisor")
-    STRATEGIST = "strategist", _("strategist")
-    COMPLIANCE = "compliance", _("compliance officer")
-    ADMIN = "admin", _("administrator")
+    # "role" context: the person who works the inbox is an "agente" by role, an "asesor" to
+    # the customer (Actor.AGENT on the timeline).
+    AGENT = "agent", pgettext_lazy("role", "agent")
+    SUPERVISOR = "supervisor", pgettext_lazy("role", "supervisor")
+    STRATEGIST = "strategist", pgettext_lazy("role", "strategist")
+    COMPLIANCE = "compliance", pgettext_lazy("role", "compliance officer")
+    ADMIN = "admin", pgettext_lazy("role", "administrator")
 
 
 class Capability(models.TextChoices):

@@ -325,7 +325,6 @@ def return_to_assistant(conversation: Conversation, *, agent_name: str = "") -> 
 # The channels on which an agent's reply goes out through the outbox (the web chat's turn is
 # its own delivery: the widget reads it from ``/chat/<slug>/turns``).
 QUEUED_REPLY_CHANNELS = ("whatsapp", "sms", "rcs")
-WHATSAPP_WINDOW = dt.timedelta(hours=24)
 MAX_AGENT_TEXT = 1600
 
 
@@ -360,7 +359,7 @@ def reply_as_agent(
     from django.utils.translation import gettext
 
     from recaudo.channels.actions import queue_message
-    from recaudo.channels.queries import last_inbound_at
+    from recaudo.conversations.queries import reply_window
 
     now = now or timezone.now()
     text = (text or "").strip()
@@ -396,12 +395,20 @@ def reply_as_agent(
             ).first()
             if existing is not None:
                 return existing
+        if locked.status == ConversationStatus.OPEN:
+            # The assistant is answering: an agent writes only after a hand-off (or takes the
+            # customer from the customer's page), so the customer never gets two voices at once.
+            raise ReplyRefused(
+                gettext(
+                    "The assistant has this conversation: nobody asked for an agent. Contact the "
+                    "customer from the customer's page instead."
+                )
+            )
         message: Message | None = None
         shown = text
         if channel in QUEUED_REPLY_CHANNELS:
             contact_point = _reply_contact_point(locked)
-            last_inbound = last_inbound_at(channel=channel, address=locked.address)
-            recent = last_inbound is not None and now - last_inbound < WHATSAPP_WINDOW
+            recent = reply_window(locked, now=now).open
             if channel == "whatsapp" and template is None and not recent:
                 raise ReplyRefused(
                     gettext(
@@ -592,15 +599,35 @@ def claim_handoff(conversation: Conversation, *, user: "AbstractBaseUser") -> No
         claim_task(task, user=user)
 
 
-def close_task_as_agent(task: "Task", *, user: "AbstractBaseUser", agent_name: str = "") -> bool:
+def close_task_as_agent(
+    task: "Task", *, user: "AbstractBaseUser", agent_name: str = "", outcome: str = ""
+) -> bool:
     """The inbox's Close: ``claim_task`` for ``user``, then ``staff.actions.close_task``, in one
-    transaction. False when the task was already closed; ``TaskTakenByAnother`` when another
-    agent has it (and ``user`` is not a supervisor)."""
+    transaction. With an ``outcome`` (what came of the task, in the agent's words) it is written
+    as a note on the task's account timeline (``debts.actions.add_note``, actor agent) when
+    the task is closed now. False when the task was already closed (no note is written);
+    ``TaskTakenByAnother`` when another agent has it (and ``user`` is not a supervisor);
+    ``ValueError`` for an outcome on a task without an account."""
+    from django.utils.translation import gettext
+
+    from recaudo.debts.actions import add_note
     from recaudo.staff.actions import close_task
 
+    outcome = (outcome or "").strip()
+    if outcome and task.account_id is None:
+        raise ValueError(
+            gettext(
+                "This task has no account, so its outcome cannot go on a timeline: close it "
+                "without one, or add a note on the customer's page."
+            )
+        )
     with transaction.atomic():
         claim_task(task, user=user)
-        return close_task(task, agent_name=agent_name)
+        closed = close_task(task, agent_name=agent_name)
+        if closed and outcome:
+            assert task.account is not None
+            add_note(task.account, text=outcome, actor=Actor.AGENT, actor_name=agent_name)
+        return closed
 
 
 def _open_handoffs(conversation: Conversation) -> "QuerySet[Task]":

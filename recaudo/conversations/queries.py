@@ -204,15 +204,29 @@ def _reasons(message: "Message") -> tuple[str, ...]:
     return texts or ((message.error,) if message.error else ())
 
 
-def whatsapp_window_ends(conversation: Conversation) -> dt.datetime | None:
-    """When WhatsApp's 24-hour customer service window of this conversation's address closes
-    (None: the customer never wrote on WhatsApp from it, or it is another channel)."""
+@dataclass(frozen=True)
+class ReplyWindow:
+    """The 24-hour window since the customer last wrote on the conversation's channel and
+    address: while ``open``, a reply counts as initiated by the customer and (WhatsApp) free
+    text may go; ``ends`` is None when the customer never wrote from it."""
+
+    ends: dt.datetime | None
+    open: bool
+
+    def left(self, now: dt.datetime) -> dt.timedelta:
+        return max(self.ends - now, dt.timedelta(0)) if self.ends is not None else dt.timedelta(0)
+
+
+def reply_window(conversation: Conversation, *, now: dt.datetime) -> ReplyWindow:
+    """``WHATSAPP_WINDOW`` after the customer's last inbound message on the conversation's
+    channel and address (one query): the only place this window is computed."""
     from recaudo.channels.queries import last_inbound_at
 
-    if conversation.channel != "whatsapp":
-        return None
-    last = last_inbound_at(channel="whatsapp", address=conversation.address)
-    return last + WHATSAPP_WINDOW if last is not None else None
+    last = last_inbound_at(channel=conversation.channel, address=conversation.address)
+    if last is None:
+        return ReplyWindow(ends=None, open=False)
+    ends = last + WHATSAPP_WINDOW
+    return ReplyWindow(ends=ends, open=now < ends)
 
 
 def fill_placeholders(

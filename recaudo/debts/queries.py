@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext, pgettext, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from recaudo.customers.models import Customer
 from recaudo.debts.models import (
@@ -17,12 +19,17 @@ from recaudo.debts.models import (
     AccountStatus,
     Actor,
     EventKind,
+    HardshipReason,
+    HoldKind,
+    Instalment,
     Plan,
     PlanKind,
     PlanPolicy,
     PlanStatus,
+    Stage,
 )
 from recaudo.debts.plans import PlanOption, plan_options
+from recaudo.lib.money import format_money
 
 # Accounts in these statuses are offered no plan (and take no promise).
 STATUSES_WITHOUT_AGREEMENTS = TERMINAL_STATUSES | {AccountStatus.DISPUTE, AccountStatus.LEGAL}
@@ -77,8 +84,47 @@ def active_settlement(account: Account) -> Plan | None:
     )
 
 
+# --- an instalment's state (the console's and the self-service page's tables) ----------------
+
+
+class InstalmentState(StrEnum):
+    REPLACED = "replaced"  # superseded by a plan's instalments
+    PAID = "paid"
+    PARTIAL = "partial"  # partly paid, not yet due
+    OVERDUE = "overdue"  # due before today and not fully paid (partly paid or not)
+    PENDING = "pending"
+
+
+def instalment_state(instalment: Instalment, today: date) -> InstalmentState:
+    """The one rule for an instalment's state as of ``today``: replaced by a plan, else paid,
+    else overdue (due before today), else partly paid, else pending."""
+    if instalment.superseded_by_id is not None:
+        return InstalmentState.REPLACED
+    if instalment.amount_paid >= instalment.amount_due:
+        return InstalmentState.PAID
+    if instalment.due_date < today:
+        return InstalmentState.OVERDUE
+    if instalment.amount_paid > 0:
+        return InstalmentState.PARTIAL
+    return InstalmentState.PENDING
+
+
+def instalment_state_labels() -> dict[InstalmentState, str]:
+    """Each state's label in the active language."""
+    return {
+        InstalmentState.REPLACED: pgettext("instalment state", "Replaced by a plan"),
+        InstalmentState.PAID: pgettext("instalment state", "Paid"),
+        InstalmentState.PARTIAL: pgettext("instalment state", "Partly paid"),
+        InstalmentState.OVERDUE: pgettext("instalment state", "Overdue"),
+        InstalmentState.PENDING: pgettext("instalment state", "Pending"),
+    }
+
+
 # --- a customer's timeline (the console's customer view) -------------------------------------
 
+# The outbox's dedupe key of the assistant's replies (``conversations.inbound``): they belong to
+# their conversation's entry.
+ASSISTANT_REPLY_PREFIX = "assistant:"
 # Order of the sources among entries at the same instant (higher first), and in the cursor.
 TIMELINE_SOURCES = {"event": 3, "message": 2, "conversation": 1, "task": 0}
 # Event data worth a word on the timeline, in this order (ids and schedules are left out).
@@ -130,6 +176,14 @@ class TimelineEntry:
     conversation_id: int | None = None
 
     @property
+    def channel_label(self) -> str:
+        from recaudo.conversations.models import ConversationChannel
+        from recaudo.customers.models import Channel
+
+        labels = dict(ConversationChannel.choices) | dict(Channel.choices)
+        return str(labels.get(self.channel, self.channel))
+
+    @property
     def cursor(self) -> str:
         """Where the next page starts: everything strictly older than this entry."""
         return f"{self.at.isoformat()}|{TIMELINE_SOURCES[self.source]}|{self.id}"
@@ -164,25 +218,100 @@ def _older_than(field: str, source: str, cursor: tuple[datetime, int, int] | Non
     return condition
 
 
-def _event_text(from_value: str, to_value: str, data: dict[str, Any]) -> str:
+# Event data holding an amount in the account's currency, and a day (ISO text).
+_MONEY_KEYS = frozenset({"amount", "total"})
+_DATE_KEYS = frozenset({"promised_date"})
+# Events whose ``from_value``/``to_value`` are amounts (as ``_money`` writes them).
+_MONEY_TRANSITIONS = frozenset({EventKind.BALANCE_CHANGED})
+
+
+def _value_labels(kind: str) -> dict[str, str]:
+    """The labels of the codes an event of ``kind`` keeps in ``from_value``/``to_value``."""
+    from recaudo.customers.models import Channel
+
+    choices: dict[str, Any] = {
+        EventKind.STATUS_CHANGED: AccountStatus.choices,
+        EventKind.STAGE_CHANGED: Stage.choices,
+        # Buckets are ranges of days ("1-30"), except the first, named like the stage.
+        EventKind.BUCKET_CHANGED: [(Stage.CURRENT.value, Stage.CURRENT.label)],
+        EventKind.HOLD_PLACED: HoldKind.choices,
+        EventKind.HOLD_RELEASED: HoldKind.choices,
+        EventKind.CANNOT_PAY: HardshipReason.choices,
+        EventKind.PAYMENT_LINK_SENT: Channel.choices,
+    }
+    return {value: str(label) for value, label in choices.get(kind, [])}
+
+
+def _money_text(value: Any, currency: str) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    return format_money(amount, currency, to_locale(get_language() or "es"))
+
+
+def _date_text(value: Any) -> str:
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _event_text(
+    kind: str, from_value: str, to_value: str, data: dict[str, Any], currency: str
+) -> str:
+    """An event's words for a person: codes by their labels, amounts in the account's currency
+    and the active language, days in its date format."""
+    from recaudo.customers.models import Channel
+
+    labels_of = _value_labels(kind)
+
+    def shown(value: str) -> str:
+        if kind in _MONEY_TRANSITIONS:
+            return _money_text(value, currency)
+        return labels_of.get(value, value)
+
     parts = []
     if from_value and to_value:
-        parts.append(f"{from_value} → {to_value}")
+        parts.append(f"{shown(from_value)} → {shown(to_value)}")
     elif from_value or to_value:
-        parts.append(from_value or to_value)
+        parts.append(shown(from_value or to_value))
     labels = _event_data_labels()
+    channels = {value: str(label) for value, label in Channel.choices}
+    reasons = {value: str(label) for value, label in HardshipReason.choices}
     for key in _EVENT_DATA_KEYS:
         value = data.get(key) if isinstance(data, dict) else None
-        if value not in (None, ""):
-            parts.append(str(value) if key == "text" else f"{labels[key]}: {value}")
+        if value in (None, ""):
+            continue
+        if key == "text":
+            parts.append(str(value))
+            continue
+        if key in _MONEY_KEYS:
+            text = _money_text(value, currency)
+        elif key in _DATE_KEYS:
+            text = _date_text(value)
+        elif key == "channel":
+            text = channels.get(str(value), str(value))
+        elif key == "reason" and kind == EventKind.CANNOT_PAY:
+            if str(value) == to_value:
+                continue  # already said by the transition
+            text = reasons.get(str(value), str(value))
+        else:
+            text = str(value)
+        parts.append(f"{labels[key]}: {text}")
     return " · ".join(parts)
 
 
 def customer_timeline(customer: Customer, *, limit: int, before: str | None = None) -> Timeline:
     """The newest ``limit`` entries of everything that happened with the customer, newest
-    first: the ``AccountEvent``s of all their accounts, their channel messages (those that
-    carried an assistant conversation's turns are summarised in the conversation instead),
-    their conversations (one entry each, at its last turn) and their tasks.
+    first: the ``AccountEvent``s of all their accounts, their channel messages, their
+    conversations (one entry each, at its last turn: the messages that carried its turns, the
+    assistant's replies and its ``conversation`` events are summarised there, not repeated) and
+    their tasks. Texts are for a person, in the active language: codes by their labels,
+    amounts in the account's currency, days in the date format.
 
     ``before`` is the ``next_cursor`` of the previous page. Four queries, whatever the number
     of accounts and rows.
@@ -197,8 +326,10 @@ def customer_timeline(customer: Customer, *, limit: int, before: str | None = No
     actors = dict(Actor.choices)
     entries: list[TimelineEntry] = []
 
+    # An assistant conversation is one entry (below): its exchanges' events are not repeated.
     events = (
         AccountEvent.objects.filter(account__customer=customer)
+        .exclude(kind=EventKind.CONVERSATION)
         .filter(_older_than("at", "event", cursor))
         .order_by("-at", "-id")
         .values_list(
@@ -212,6 +343,7 @@ def customer_timeline(customer: Customer, *, limit: int, before: str | None = No
             "data",
             "account_id",
             "account__external_id",
+            "account__currency",
         )[:take]
     )
     for (
@@ -225,6 +357,7 @@ def customer_timeline(customer: Customer, *, limit: int, before: str | None = No
         data,
         account_id,
         external,
+        currency,
     ) in events:
         entries.append(
             TimelineEntry(
@@ -233,7 +366,7 @@ def customer_timeline(customer: Customer, *, limit: int, before: str | None = No
                 at=at,
                 kind=kind,
                 label=str(event_labels.get(kind, kind)),
-                text=_event_text(from_value, to_value, data),
+                text=_event_text(kind, from_value, to_value, data, currency),
                 actor=actor,
                 actor_label=str(actors.get(actor, actor)),
                 actor_name=actor_name,
@@ -248,6 +381,7 @@ def customer_timeline(customer: Customer, *, limit: int, before: str | None = No
     messages = (
         Message.objects.filter(customer=customer)
         .exclude(pk__in=turn_messages)
+        .exclude(dedupe_key__startswith=ASSISTANT_REPLY_PREFIX)
         .filter(_older_than("created_at", "message", cursor))
         .order_by("-created_at", "-id")
         .values_list(

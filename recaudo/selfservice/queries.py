@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.text import capfirst
-from django.utils.translation import pgettext
 
 from recaudo.customers.models import (
     CHANNELS_BY_MEDIUM,
@@ -30,6 +29,7 @@ from recaudo.debts.models import (
     Promise,
     PromiseStatus,
 )
+from recaudo.debts.queries import instalment_state, instalment_state_labels
 from recaudo.lib.masking import mask_tail
 from recaudo.strategies.templating import babel_locale, date_text, money_text
 
@@ -190,29 +190,10 @@ def account_view(account: Account, customer: Customer) -> AccountView:
     return _account_view(account, locale_for(customer))
 
 
-def instalment_state(instalment: Instalment, today: dt.date) -> str:
-    if instalment.amount_paid >= instalment.amount_due:
-        return "paid"
-    if instalment.due_date < today:
-        return "overdue"
-    if instalment.amount_paid > 0:
-        return "partial"
-    return "pending"
-
-
-def _state_labels() -> dict[str, str]:
-    return {
-        "paid": pgettext("instalment state", "Paid"),
-        "overdue": pgettext("instalment state", "Overdue"),
-        "partial": pgettext("instalment state", "Partly paid"),
-        "pending": pgettext("instalment state", "Pending"),
-    }
-
-
 def account_detail(account: Account, customer: Customer, *, today: dt.date) -> AccountDetail:
     locale = locale_for(customer)
     currency = account.currency
-    labels = _state_labels()
+    labels = instalment_state_labels()
     instalments = []
     for instalment in Instalment.objects.filter(account=account).order_by("due_date", "number"):
         state = instalment_state(instalment, today)

@@ -9,13 +9,16 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.channels.models import Message
 from recaudo.customers.models import Consent
+from recaudo.debts import actions as debt_actions
 from recaudo.debts.actions import add_note
 from recaudo.debts.models import (
     AccountEvent,
+    AccountStatus,
     EventKind,
     Hold,
     HoldKind,
@@ -25,6 +28,8 @@ from recaudo.debts.models import (
     Promise,
     PromiseStatus,
 )
+from recaudo.debts.queries import InstalmentState
+from recaudo.lib.money import format_money
 from recaudo.staff.actions import open_task
 from recaudo.staff.models import AuditAction, AuditEntry
 from recaudo.strategies.actions import install_default_templates
@@ -224,8 +229,10 @@ def customer_view_queries(client: object, django_assert_num_queries: object, siz
             customer=customer, kind=HoldKind.ATTORNEY, started_at=NOW, actor="agent"
         )
     # session, user, roles; customer, contact points, consents, accounts, instalments,
-    # payments, promises, plans, holds; timeline (4); channels accepted (2); audit line.
-    with django_assert_num_queries(19):  # type: ignore[operator]
+    # payments, promises, plans, holds; timeline (4); channels accepted (2); payment-link
+    # channels (carriers and their consents: phone for SMS and WhatsApp, e-mail has none: 5);
+    # audit line.
+    with django_assert_num_queries(24):  # type: ignore[operator]
         response = client.get(detail_url(customer))  # type: ignore[attr-defined]
     assert response.status_code == 200
 
@@ -574,7 +581,8 @@ def test_send_a_payment_link(client_as: object) -> None:
     event = AccountEvent.objects.get(kind=EventKind.PAYMENT_LINK_SENT)
     assert event.actor == "agent" and event.actor_name == client.user.username  # type: ignore[attr-defined]
     assert 'role="status"' in sent.content.decode()
-    assert refused.context["panel_account"].forms["payment_link"].non_field_errors()
+    # E-mail is not offered (no e-mail on file): the form refuses it.
+    assert refused.context["panel_account"].forms["payment_link"].errors["channel"]
 
 
 def test_the_timeline_after_an_action_names_the_agent(client_as: object) -> None:
@@ -679,3 +687,110 @@ def test_a_double_submitted_promise_is_recognised_by_the_action(client_as: objec
     assert str(again.context["panel_account"].status_message) == already
     assert Promise.objects.count() == 1
     assert AccountEvent.objects.filter(kind=EventKind.PROMISE_MADE).count() == 1
+
+
+# --- after the agents' walkthrough -----------------------------------------------------------
+
+
+def test_the_payment_link_form_offers_only_channels_the_customer_can_be_reached_on(
+    client_as: object,
+) -> None:
+    customer, _account = customer_with_account()
+    point = make_contact_point(customer)
+    Consent.objects.create(
+        contact_point=point, channel="whatsapp", granted=False, source="customer", at=NOW
+    )
+    client = client_as("agent")  # type: ignore[operator]
+
+    response = client.get(detail_url(customer))
+
+    panel = response.context["accounts"][0]
+    offered = [value for value, _label in panel.forms["payment_link"].fields["channel"].choices]
+    assert offered == ["sms"]  # WhatsApp withdrawn, no e-mail on file
+
+
+def test_without_a_reachable_contact_point_no_payment_link_form_is_shown(
+    client_as: object,
+) -> None:
+    customer, account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+
+    response = client.get(detail_url(customer))
+
+    assert "payment_link" not in response.context["accounts"][0].forms
+    content = response.content.decode()
+    assert action_url("payment_link", account) not in content
+    with translation.override("es"):
+        assert (
+            gettext(
+                "No payment link can be sent: the customer has no reachable phone or e-mail (SMS, "
+                "WhatsApp or e-mail). Add one, or record their consent, under Contact points and "
+                "consent."
+            )
+            in content
+        )
+
+
+def test_the_promise_form_shows_the_creditors_limits_in_the_accounts_currency(
+    client_as: object,
+) -> None:
+    customer, _account = customer_with_account()
+    client = client_as("agent")  # type: ignore[operator]
+
+    with translation.override("es"):
+        response = client.get(detail_url(customer), HTTP_ACCEPT_LANGUAGE="es")
+        minimum = format_money(Decimal("100000"), "COP", "es")  # 50 % of the overdue 200 000
+        owed = format_money(Decimal("200000"), "COP", "es")
+        latest = date_format(dt.date(2026, 12, 16), "SHORT_DATE_FORMAT")  # today + 15 days
+
+    content = response.content.decode()
+    assert minimum in content and owed in content and latest in content
+    assert 'max="2026-12-16"' in content and 'min="2026-12-01"' in content
+    assert "$" not in minimum
+
+
+def test_an_instalment_replaced_by_a_plan_says_so(client_as: object) -> None:
+    customer, account = customer_with_account()
+    plan = Plan.objects.create(
+        account=account,
+        kind="instalments",
+        total=Decimal("200000"),
+        instalment_count=2,
+        instalment_amount=Decimal("100000"),
+        first_due_date=dt.date(2026, 12, 10),
+        actor="agent",
+    )
+    account.instalments.update(superseded_by=plan)
+    client = client_as("agent")  # type: ignore[operator]
+
+    with translation.override("es"):
+        response = client.get(detail_url(customer), HTTP_ACCEPT_LANGUAGE="es")
+
+    row = response.context["accounts"][0].instalments[0]
+    assert row.state == InstalmentState.REPLACED
+    assert "state-replaced" in response.content.decode()
+
+
+def test_the_timeline_shows_amounts_labels_and_one_entry_per_conversation(
+    client_as: object,
+) -> None:
+    customer, account = customer_with_account()
+    debt_actions.make_promise(
+        account,
+        amount=Decimal("841100"),
+        promised_date=dt.date(2026, 12, 7),
+        today=dt.date(2026, 12, 1),
+        channel="console",
+        actor="agent",
+        actor_name="ana",
+        enforce_limits=False,
+    )
+    client = client_as("agent")  # type: ignore[operator]
+
+    with translation.override("es"):
+        content = client.get(detail_url(customer), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        amount = format_money(Decimal("841100"), "COP", "es")
+        status = str(AccountStatus.PROMISE.label)
+
+    assert amount in content and "841100.00" not in content
+    assert "active → promise" not in content and status in content

@@ -614,3 +614,94 @@ def test_two_agents_answering_an_open_hand_off_at_once_one_gets_it() -> None:
     turn = Turn.objects.get(speaker=Speaker.AGENT)
     assert task.assigned_to is not None
     assert turn.entities["agent"] == str(task.assigned_to)
+
+
+# --- After the agents' walkthrough ----------------------------------------------------------
+
+
+def test_the_reply_label_names_the_textarea(client_as: Callable) -> None:
+    _task, conversation = handoff()
+    page = client_as("agent").get(f"/console/conversations/{conversation.pk}/").content.decode()
+    textarea = re.search(r'<textarea id="([^"]+)" name="text"', page)
+    assert textarea
+    assert f'<label for="{textarea.group(1)}">' in page
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (
+            ConversationStatus.OPEN,
+            "The assistant has this conversation: it answers the customer. You can reply here "
+            "once the customer is handed off to an adviser.",
+        ),
+        (
+            ConversationStatus.CLOSED,
+            "This conversation is closed: nobody has it. The customer's next message starts a "
+            "new conversation with the assistant.",
+        ),
+    ],
+)
+def test_no_reply_form_unless_the_conversation_is_handed_off(
+    client_as: Callable, status: str, says: str
+) -> None:
+    _task, conversation = handoff()
+    Conversation.objects.filter(pk=conversation.pk).update(status=status)
+    with translation.override("es"):
+        page = client_as("agent").get(f"/console/conversations/{conversation.pk}/")
+        expected = gettext(says)
+    content = page.content.decode()
+    assert 'name="text"' not in content and "/reply/" not in content
+    assert 'id="reply-unavailable"' in content and expected in content
+
+
+def test_the_whole_reason_can_be_read_in_the_queue(client_as: Callable) -> None:
+    task = task_for()
+    reason = "El cliente pide que lo llamen después de las seis. " * 4 + "FIN DEL MOTIVO"
+    Task.objects.filter(pk=task.pk).update(reason=reason)
+    page = client_as("agent").get(LIST).content.decode()
+    cell = page[page.index('class="reason"') :]
+    cell = cell[: cell.index("</td>")]
+    assert "<details>" in cell and "<summary>" in cell
+    assert "FIN DEL MOTIVO" in cell  # the whole text, behind the (keyboard) summary
+
+
+def test_closing_asks_for_confirmation(client_as: Callable) -> None:
+    task = task_for()
+    with translation.override("es"):
+        page = client_as("agent").get(LIST).content.decode()
+        question = escape(gettext("Close this task? It leaves the queue."))
+    assert f'hx-confirm="{question}"' in page
+    assert 'name="outcome"' in page and f'id="outcome-{task.pk}"' in page
+
+
+def test_closing_with_an_outcome_writes_a_note_on_the_account(client_as: Callable) -> None:
+    from recaudo.debts.models import AccountEvent, Actor, EventKind
+
+    agent = client_as("agent")
+    task = task_for()
+    agent.post(f"/console/inbox/tasks/{task.pk}/close/", {"outcome": "  Pagará el viernes  "})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    note = AccountEvent.objects.get(kind=EventKind.NOTE)
+    assert note.account_id == task.account_id and note.data["text"] == "Pagará el viernes"
+    assert (note.actor, note.actor_name) == (Actor.AGENT, agent.user.username)
+    # Closing again (already closed) writes no second note; no outcome writes none.
+    agent.post(f"/console/inbox/tasks/{task.pk}/close/", {"outcome": "otra"})
+    other = task_for()
+    agent.post(f"/console/inbox/tasks/{other.pk}/close/", {"outcome": "   "})
+    assert AccountEvent.objects.filter(kind=EventKind.NOTE).count() == 1
+
+
+def test_an_outcome_without_an_account_is_refused_and_the_task_stays_open(
+    client_as: Callable,
+) -> None:
+    agent = client_as("agent")
+    task = task_for()
+    Task.objects.filter(pk=task.pk).update(account=None)
+    response = agent.post(
+        f"/console/inbox/tasks/{task.pk}/close/", {"outcome": "Pagará"}, follow=True
+    )
+    task.refresh_from_db()
+    assert task.status != TaskStatus.DONE
+    assert [message.level_tag for message in response.context["messages"]] == ["error"]

@@ -26,10 +26,11 @@ from recaudo.conversations.models import (
     Turn,
 )
 from recaudo.conversations.queries import (
+    ReplyWindow,
     canned_replies,
     conversation_timeline,
     fill_placeholders,
-    whatsapp_window_ends,
+    reply_window,
 )
 from recaudo.debts.models import AccountEvent, Actor, EventKind
 from recaudo.staff.actions import open_task, take_task
@@ -321,8 +322,19 @@ def test_another_creditors_template_is_refused() -> None:
 
 def test_the_window_ends_24_hours_after_the_last_inbound_message() -> None:
     conversation = handed_off(wrote_ago=dt.timedelta(hours=5))
-    assert whatsapp_window_ends(conversation) == NOW + dt.timedelta(hours=19)
-    assert whatsapp_window_ends(handed_off("sms", wrote_ago=dt.timedelta(hours=1))) is None
+    window = reply_window(conversation, now=NOW)
+    assert window.ends == NOW + dt.timedelta(hours=19)
+    assert window.open
+    assert window.left(NOW) == dt.timedelta(hours=19)
+    # Exactly 24 hours later it is closed (the reply action refuses free text from then on).
+    assert not reply_window(conversation, now=NOW + dt.timedelta(hours=19)).open
+
+
+def test_the_window_is_per_channel_and_address() -> None:
+    sms = handed_off("sms", wrote_ago=dt.timedelta(hours=1))
+    assert reply_window(sms, now=NOW).open
+    never = handed_off(wrote_ago=None)
+    assert reply_window(never, now=NOW) == ReplyWindow(ends=None, open=False)
 
 
 # --- The history, canned replies, giving back -----------------------------------------------

@@ -43,3 +43,18 @@ def test_turns_written_in_the_same_instant_read_in_the_order_they_were_said():
     texts = [entry.text for entry in conversation_timeline(chat.conversation)]
 
     assert texts[-3:] == ["primero", "segundo", "tercero"]
+
+
+def test_an_agent_cannot_write_into_a_conversation_the_assistant_has():
+    from recaudo.conversations.actions import ReplyRefused, reply_as_agent
+
+    with time_machine.travel(NOW, tick=False):
+        customer = holder()
+        overdue_account(customer)
+        chat = Chat(customer.creditor, now=NOW)
+        chat.say("hola")
+
+        with pytest.raises(ReplyRefused, match="asistente"):
+            reply_as_agent(chat.conversation, text="Hola, soy Ana", agent_name="ana")
+
+    assert not chat.conversation.turns.filter(speaker="agent").exists()

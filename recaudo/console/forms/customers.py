@@ -10,12 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.console.templatetags.console import money
 from recaudo.customers.models import Channel
 from recaudo.debts.actions import PAYMENT_LINK_CHANNELS
 from recaudo.debts.models import Account, Creditor, HoldKind, PaymentMethod
 from recaudo.debts.plans import PlanOption
+from recaudo.debts.promises import PromiseTerms
 from recaudo.lib.money import has_valid_precision
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -61,16 +64,36 @@ class MoneyField(forms.DecimalField):
 
 
 class PromiseForm(forms.Form):
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+    """``terms``: the creditor's limits (``debts.promises.promise_terms``), shown up front; the
+    action checks them again."""
+
+    def __init__(
+        self, *args: Any, account: Account, terms: PromiseTerms, today: dt.date, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.terms = terms
         self.fields["amount"] = MoneyField(
             account.currency,
             label=_("Amount promised (%(currency)s)") % {"currency": account.currency},
+            help_text=_("At least %(minimum)s; due now: %(owed)s.")
+            % {
+                "minimum": money(terms.min_amount, account.currency),
+                "owed": money(terms.suggested_amount, account.currency),
+            },
         )
+        self.fields["amount"].widget.attrs["min"] = str(terms.min_amount)
         self.fields["promised_date"] = forms.DateField(
             label=_("Promised date"),
-            widget=DATE_INPUT,
-            help_text=_("The day the customer will pay, within the creditor's limits."),
+            widget=forms.DateInput(
+                attrs={
+                    "type": "date",
+                    "min": today.isoformat(),
+                    "max": terms.latest_date.isoformat(),
+                },
+                format="%Y-%m-%d",
+            ),
+            help_text=_("The day the customer will pay: from today until %(date)s.")
+            % {"date": date_format(terms.latest_date, "SHORT_DATE_FORMAT")},
         )
 
 
@@ -217,7 +240,14 @@ class OptOutForm(forms.Form):
 
 
 class PaymentLinkForm(forms.Form):
-    channel = forms.ChoiceField(
-        label=_("Send by"),
-        choices=[(channel, Channel(channel).label) for channel in PAYMENT_LINK_CHANNELS],
-    )
+    """``channels``: those on which the customer has a reachable contact point (the view asks
+    ``customers.queries.reachable_contact_point``); another one is refused as not offered."""
+
+    def __init__(
+        self, *args: Any, channels: Sequence[str] = PAYMENT_LINK_CHANNELS, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"] = forms.ChoiceField(
+            label=_("Send by"),
+            choices=[(channel, Channel(channel).label) for channel in channels],
+        )

@@ -38,6 +38,17 @@ class InboxFilterForm(forms.Form):
         }
 
 
+class CloseTaskForm(forms.Form):
+    """Closing a task: what came of it, optionally (a note on the account's timeline)."""
+
+    outcome = forms.CharField(
+        label=_("Outcome (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ReplyForm(forms.Form):
     """The agent's answer: free text, or (WhatsApp) an approved template."""
 
@@ -45,7 +56,8 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         required=False,
         max_length=1600,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # The id the canned-reply swap targets (``_reply_text.html``): the label names it.
+        widget=forms.Textarea(attrs={"rows": 5, "id": "reply-text"}),
     )
     template = forms.ModelChoiceField(
         label=_("Approved WhatsApp template"),

@@ -42,8 +42,13 @@ from recaudo.console.forms.customers import (
 )
 from recaudo.customers.actions import opt_out, update_preferences
 from recaudo.customers.models import CHANNELS_BY_MEDIUM, Channel, ContactPoint, Customer, Medium
-from recaudo.customers.queries import accepted_channels, consents_in_force
+from recaudo.customers.queries import (
+    accepted_channels,
+    consents_in_force,
+    reachable_contact_point,
+)
 from recaudo.debts import actions as debt_actions
+from recaudo.debts.actions import PAYMENT_LINK_CHANNELS
 from recaudo.debts.models import (
     Account,
     Actor,
@@ -54,7 +59,14 @@ from recaudo.debts.models import (
     Promise,
 )
 from recaudo.debts.plans import PlanOption
-from recaudo.debts.queries import customer_timeline, options_for
+from recaudo.debts.promises import promise_terms
+from recaudo.debts.queries import (
+    InstalmentState,
+    customer_timeline,
+    instalment_state,
+    instalment_state_labels,
+    options_for,
+)
 from recaudo.debts.statements import send_statement
 from recaudo.lib.masking import mask_address, mask_tail
 from recaudo.staff.actions import record_audit
@@ -131,7 +143,7 @@ def customers(request: HttpRequest) -> HttpResponse:
 @dataclass
 class InstalmentRow:
     instalment: Instalment
-    state: str  # paid, overdue, pending, replaced
+    state: InstalmentState
     label: str
 
 
@@ -166,17 +178,11 @@ def _today(customer: Customer) -> date:
 
 
 def _instalment_rows(account: Account, today: date) -> list[InstalmentRow]:
+    labels = instalment_state_labels()
     rows = []
     for instalment in account.instalments.all():
-        if instalment.superseded_by_id is not None:
-            state, label = "replaced", _("replaced by a plan")
-        elif instalment.amount_paid >= instalment.amount_due:
-            state, label = "paid", _("paid")
-        elif instalment.due_date < today:
-            state, label = "overdue", _("overdue")
-        else:
-            state, label = "pending", _("pending")
-        rows.append(InstalmentRow(instalment, state, label))
+        state = instalment_state(instalment, today)
+        rows.append(InstalmentRow(instalment, state, labels[state]))
     return rows
 
 
@@ -192,15 +198,39 @@ def _account(customer: Customer, account_id: int) -> Account:
     return account
 
 
-def _account_forms(account: Account, today: date) -> dict[str, django_forms.Form]:
+def _payment_link_channels(customer: Customer) -> list[str]:
+    """The channels a payment link can go on: those with a reachable contact point."""
+    return [
+        channel
+        for channel in PAYMENT_LINK_CHANNELS
+        if reachable_contact_point(customer, channel) is not None
+    ]
+
+
+def _promise_form(account: Account, today: date, data: Any = None) -> PromiseForm:
+    return PromiseForm(
+        data,
+        account=account,
+        terms=promise_terms(account, today=today),
+        today=today,
+        prefix=f"promise-{account.pk}",
+    )
+
+
+def _account_forms(
+    account: Account, today: date, link_channels: list[str]
+) -> dict[str, django_forms.Form]:
+    """The account's action forms; no payment-link form without a channel to send it on."""
     pk = account.pk
-    return {
-        "promise": PromiseForm(account=account, prefix=f"promise-{pk}"),
+    forms: dict[str, django_forms.Form] = {
+        "promise": _promise_form(account, today),
         "payment": PaymentForm(account=account, today=today, prefix=f"payment-{pk}"),
         "note": NoteForm(prefix=f"note-{pk}"),
         "dispute": DisputeForm(prefix=f"dispute-{pk}"),
-        "payment_link": PaymentLinkForm(prefix=f"link-{pk}"),
     }
+    if link_channels:
+        forms["payment_link"] = PaymentLinkForm(channels=link_channels, prefix=f"link-{pk}")
+    return forms
 
 
 def customer_context(
@@ -234,7 +264,9 @@ def customer_context(
         for point in points
     ]
     accounts = list(
-        customer.accounts.order_by("external_id").prefetch_related(
+        customer.accounts.select_related("creditor")
+        .order_by("external_id")
+        .prefetch_related(
             Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "number")),
             Prefetch("payments", queryset=Payment.objects.order_by("-paid_at", "-id")),
             Prefetch("promises", queryset=Promise.objects.order_by("-created_at", "-id")),
@@ -246,6 +278,7 @@ def customer_context(
     for hold in holds:
         label = by_id[hold.account_id].external_id if hold.account_id in by_id else ""
         hold.account_label = label  # type: ignore[attr-defined]
+    link_channels = _payment_link_channels(customer) if can_act else []
     panels = []
     for account in accounts:
         account.customer = customer
@@ -257,7 +290,7 @@ def customer_context(
             plans=list(account.plans.all()),
         )
         if can_act:
-            panel.forms = _account_forms(account, today)
+            panel.forms = _account_forms(account, today, link_channels)
             for (action, account_id), form in bound.items():
                 if account_id == account.pk and action in panel.forms:
                     panel.forms[action] = form
@@ -438,9 +471,7 @@ def promise(request: HttpRequest, customer_id: int, account_id: int) -> HttpResp
         customer_id,
         account_id,
         "make_promise",
-        lambda account, today: PromiseForm(
-            request.POST, account=account, prefix=f"promise-{account.pk}"
-        ),
+        lambda account, today: _promise_form(account, today, request.POST),
         perform,
         "promise",
     )
@@ -592,7 +623,11 @@ def payment_link(request: HttpRequest, customer_id: int, account_id: int) -> Htt
         customer_id,
         account_id,
         "send_payment_link",
-        lambda account, today: PaymentLinkForm(request.POST, prefix=f"link-{account.pk}"),
+        lambda account, today: PaymentLinkForm(
+            request.POST,
+            channels=_payment_link_channels(account.customer),
+            prefix=f"link-{account.pk}",
+        ),
         perform,
         "payment_link",
     )

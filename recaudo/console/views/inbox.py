@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.console.access import requires
-from recaudo.console.forms.inbox import InboxFilterForm, ReplyForm
+from recaudo.console.forms.inbox import CloseTaskForm, InboxFilterForm, ReplyForm
 from recaudo.conversations import queries as conversation_queries
 from recaudo.conversations.actions import (
     ReplyRefused,
@@ -169,9 +169,16 @@ def close(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(
         Task.objects.select_related("customer", "account", "conversation"), pk=task_id
     )
+    form = CloseTaskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors.get("outcome", [])))
+        return _back(request, reverse("console:inbox"))
+    outcome = form.cleaned_data["outcome"]  # stripped; "" when none
     try:
-        closed = close_task_as_agent(task, user=_user(request), agent_name=_agent_name(request))
-    except TaskTakenByAnother as refused:
+        closed = close_task_as_agent(
+            task, user=_user(request), agent_name=_agent_name(request), outcome=outcome
+        )
+    except ValueError as refused:  # TaskTakenByAnother, an outcome without an account
         messages.error(request, str(refused))
         return _back(request, reverse("console:inbox"))
     if closed:
@@ -181,9 +188,14 @@ def close(request: HttpRequest, task_id: int) -> HttpResponse:
             request=request,
             customer=task.customer,
             account=task.account,
-            detail={"action": "close_task", "task": task.pk},
+            detail={"action": "close_task", "task": task.pk, "outcome": bool(outcome)},
         )
-        messages.success(request, _("Task closed."))
+        if outcome:
+            messages.success(request, _("Task closed; its outcome is a note on the account."))
+        else:
+            messages.success(request, _("Task closed."))
+    elif outcome:
+        messages.info(request, _("This task was already closed; the outcome was not saved."))
     else:
         messages.info(request, _("This task was already closed."))
     return _back(request, reverse("console:inbox"))
@@ -200,15 +212,15 @@ def _conversation(conversation_id: int) -> Conversation:
 
 
 def _window(conversation: Conversation, now: dt.datetime) -> dict[str, Any] | None:
-    """WhatsApp's 24-hour window: whether it is open and how long it has left."""
+    """WhatsApp's 24-hour window (``conversations.queries.reply_window``), for the page."""
     if conversation.channel != "whatsapp":
         return None
-    ends = conversation_queries.whatsapp_window_ends(conversation)
-    if ends is None or ends <= now:
-        return {"open": False, "ends": ends, "left": ""}
-    minutes = int((ends - now).total_seconds() // 60)
+    window = conversation_queries.reply_window(conversation, now=now)
+    if not window.open:
+        return {"open": False, "ends": window.ends, "left": ""}
+    minutes = int(window.left(now).total_seconds() // 60)
     left = _("%(hours)d h %(minutes)d min") % {"hours": minutes // 60, "minutes": minutes % 60}
-    return {"open": True, "ends": ends, "left": left}
+    return {"open": True, "ends": window.ends, "left": left}
 
 
 def _conversation_context(

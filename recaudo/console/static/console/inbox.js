@@ -35,12 +35,15 @@
   });
 
   // The live queue does not refresh while the pointer or focus is on one of its buttons, so a
-  // row never moves under a click.
+  // row never moves under a click, nor while a row's details are open (a reason being read, an
+  // outcome being written) or focus is in one of its fields.
   document.addEventListener("htmx:beforeRequest", (event) => {
     const queue = event.detail.elt;
     if (queue.id !== "queue") return;
     const active = document.activeElement;
+    const focused = active && queue.contains(active) ? active.tagName : "";
     if (queue.matches(":hover") && queue.querySelector("button:hover")) event.preventDefault();
-    else if (active && queue.contains(active) && active.tagName === "BUTTON") event.preventDefault();
+    else if (["BUTTON", "TEXTAREA", "INPUT", "SUMMARY"].includes(focused)) event.preventDefault();
+    else if (queue.querySelector("details[open]")) event.preventDefault();
   });
 })();

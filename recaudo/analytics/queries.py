@@ -812,4 +812,24 @@ def _costs(flows: Flows, recovered: Decimal, configured: dict[str, Decimal]) -> 
     )
 
 
-__all__ = ["Dashboard", "Filters", "Ratio", "Tally", "bucket_order", "dashboard", "segments"]
+def last_built_day(creditor_id: int) -> dt.date | None:
+    """The last day the creditor's daily aggregates hold figures for (the nightly refresh builds
+    them, ``recaudo analytics build`` rebuilds them): the dashboards' figures are up to that
+    day, whatever happened since. None when nothing was built yet. One query on the unique
+    index (creditor, day, ...)."""
+    value: dt.date | None = DailyMetric.objects.filter(creditor_id=creditor_id).aggregate(
+        last=Max("day")
+    )["last"]
+    return value
+
+
+__all__ = [
+    "Dashboard",
+    "Filters",
+    "Ratio",
+    "Tally",
+    "bucket_order",
+    "dashboard",
+    "last_built_day",
+    "segments",
+]

@@ -26,10 +26,12 @@ from typing import Any, Protocol
 import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from recaudo.customers.models import CHANNELS_BY_MEDIUM
-from recaudo.debts.models import Account, Creditor
+from recaudo.customers.models import CHANNELS_BY_MEDIUM, Channel
+from recaudo.debts.models import Account, Creditor, Stage
 from recaudo.policy.types import ContactRequest, Decision, Interaction
 from recaudo.portfolio.io.bulk import bulk_cache, insert_frame, is_postgresql, read_frame
 from recaudo.portfolio.io.refresh import creditor_currencies, end_of_day_utc, minor_units_sql
@@ -1067,3 +1069,99 @@ def explain(
             )
         )
     return explanations
+
+
+# --- words for people: why a step does not fire, what its conditions ask -------------------
+
+REASONS = {
+    planner.FIRES: gettext_lazy("fires today"),
+    planner.NOT_TERMINAL: gettext_lazy("the account is paid, written off or closed"),
+    planner.WAIT: gettext_lazy("a wait step sends nothing"),
+    planner.NO_ANCHOR: gettext_lazy("no due date to count from"),
+    planner.NOT_YET: gettext_lazy("not yet"),
+    planner.PASSED: gettext_lazy("its day has passed"),
+    planner.WRONG_STAGE: gettext_lazy("the account is in another stage"),
+    planner.PROMISE: gettext_lazy("a promise to pay or a payment plan is in force"),
+    planner.REPLIED: gettext_lazy("the customer replied after the last step"),
+    planner.SCORE_LOW: gettext_lazy("score below the step's minimum"),
+    planner.SCORE_HIGH: gettext_lazy("score above the step's maximum"),
+    planner.DPD_LOW: gettext_lazy("fewer days past due than the step's minimum"),
+    planner.DPD_HIGH: gettext_lazy("more days past due than the step's maximum"),
+    planner.SUPERSEDED: gettext_lazy("a later step goes instead today"),
+    SKIP_NO_CONTACT_POINT: gettext_lazy("no contact point"),
+    SKIP_NO_TEMPLATE: gettext_lazy("no approved template"),
+    SKIP_NO_CHANNEL: gettext_lazy("no channel for the step"),
+    SKIP_ALREADY_PLANNED: gettext_lazy("already planned"),
+}
+
+
+def reason_label(code: str) -> str:
+    """Why a step does not fire (``planner`` reasons, ``SKIP_*``), in the active language; an
+    unknown code as it is."""
+    return str(REASONS.get(code, code))
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return str(formats.localize(value))
+
+
+def _range(low: Any, high: Any, *, both: str, low_only: str, high_only: str) -> str:
+    if low is not None and high is not None:
+        return both % {"low": _number(low), "high": _number(high)}
+    if low is not None:
+        return low_only % {"low": _number(low)}
+    return high_only % {"high": _number(high)}
+
+
+def describe_conditions(conditions: Mapping[str, Any] | None) -> list[str]:
+    """A step's ``conditions`` (``planner.CONDITIONS``) in words, one phrase per condition, in
+    the active language: ``{"min_days_past_due": 31, "max_days_past_due": 60}`` is
+    ["days past due from 31 to 60"]. A condition that asks nothing (false, empty) says nothing;
+    an unknown one is shown as ``name: value``."""
+    data = dict(conditions or {})
+    phrases = []
+    if data.get("no_active_promise") is True:
+        phrases.append(_("no promise to pay or payment plan in force"))
+    if data.get("no_reply_since_last_step") is True:
+        phrases.append(_("no reply since the last step"))
+    low, high = data.get("min_days_past_due"), data.get("max_days_past_due")
+    if low is not None or high is not None:
+        phrases.append(
+            _range(
+                low,
+                high,
+                both=_("days past due from %(low)s to %(high)s"),
+                low_only=_("days past due from %(low)s"),
+                high_only=_("days past due up to %(high)s"),
+            )
+        )
+    low, high = data.get("score_min"), data.get("score_max")
+    if low is not None or high is not None:
+        phrases.append(
+            _range(
+                low,
+                high,
+                both=_("score from %(low)s to %(high)s"),
+                low_only=_("score from %(low)s"),
+                high_only=_("score up to %(high)s"),
+            )
+        )
+    if data.get("stage"):
+        stage = str(data["stage"])
+        label = dict(Stage.choices).get(stage, stage)
+        phrases.append(_("only in the %(stage)s stage") % {"stage": label})
+    channels = data.get("channels")
+    if channels:
+        labels = dict(Channel.choices)
+        names = channels if isinstance(channels, list | tuple) else [channels]
+        phrases.append(
+            _("channels %(channels)s (the customer's preferred one first)")
+            % {"channels": ", ".join(str(labels.get(name, name)) for name in names)}
+        )
+    for name, value in data.items():
+        if name not in planner.CONDITIONS:
+            shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+            phrases.append(f"{name}: {shown}")
+    return phrases

@@ -248,3 +248,16 @@ def test_buckets_sort_by_days_past_due():
     labels = ["181+", "31-60", "current", "1-30", "121-180"]
 
     assert sorted(labels, key=bucket_order) == ["current", "1-30", "31-60", "121-180", "181+"]
+
+
+def test_the_last_built_day_is_the_creditors_latest_day_with_figures(
+    creditor, django_assert_num_queries
+):
+    other = make_creditor()
+    DailyMetric.objects.create(
+        creditor=other, day=END + dt.timedelta(days=5), metric="payments", count=1
+    )
+    with django_assert_num_queries(1):
+        assert queries.last_built_day(creditor.pk) == END
+    assert queries.last_built_day(other.pk) == END + dt.timedelta(days=5)
+    assert queries.last_built_day(make_creditor().pk) is None

@@ -762,3 +762,26 @@ def test_the_full_timeline_page_is_audited_and_its_htmx_pages_are_not(
     entry = AuditEntry.objects.get(action=AuditAction.VIEWED_CUSTOMER)
     assert entry.customer == customer and entry.user == client.user
     assert entry.detail == {"view": "timeline"}
+
+
+def test_the_audit_log_detail_reads_as_lines_not_a_python_dict(client_as: ClientAs) -> None:
+    # Regression: the detail column showed ``{'created': [None, {...}]}``.
+    eva = make_user("strategist", username="eva")
+    created = {"name": "WhatsApp first", "segment": "general"}
+    audit_line(
+        eva,
+        AuditAction.EDITED,
+        at(2026, 3, 5),
+        detail={"object": "experiment", "id": 3, "changes": {"created": [None, created]}},
+    )
+    audit_line(
+        eva,
+        AuditAction.EDITED,
+        at(2026, 3, 6),
+        detail={"object": "step", "id": 4, "changes": {"name": ["Old", "New"]}},
+    )
+    body = client_as("compliance").get(reverse("console:audit_log")).content.decode()
+    assert '<span class="kv">created: name: WhatsApp first; segment: general</span>' in body
+    assert '<span class="kv">name: Old → New</span>' in body
+    assert '<span class="kv">object: step</span>' in body
+    assert "{&#x27;" not in body and "None" not in body

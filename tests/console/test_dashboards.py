@@ -70,7 +70,7 @@ def test_the_page_shows_the_figures_of_the_known_rows(client_as, creditor):
         assert f'data-chart="{chart}"' in page
     # The roll/cure matrix is a table with row and column headers.
     assert '<table class="matrix">' in page and '<th scope="row">1-30</th>' in page
-    assert "recaudo analytics build" not in page
+    assert "empty-state" not in page
 
 
 def test_the_chart_data_holds_the_same_numbers(client_as, creditor):
@@ -135,7 +135,8 @@ def test_the_page_takes_the_same_queries_whatever_the_days_or_segments(
     client = client_as("supervisor")
     client.get(URL, params(creditor))  # the session's first write is not the page's cost
 
-    with django_assert_num_queries(10):
+    # 11 since the page says up to which day the figures go (``queries.last_built_day``).
+    with django_assert_num_queries(11):
         client.get(URL, params(creditor))
 
     more = []
@@ -158,7 +159,7 @@ def test_the_page_takes_the_same_queries_whatever_the_days_or_segments(
     DailyMetric.objects.bulk_create(more)
 
     end = START + dt.timedelta(days=59)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(URL, params(creditor, end=end.isoformat()))
     assert response.context["figures"].recovery.payments == 5 + 240
 
@@ -335,3 +336,22 @@ def test_the_exports_never_write_a_formula(client_as, creditor):
     assert any(cell.value == "'" + evil for cell in cells)
     negative = [cell.value for cell in cells if cell.value == -5]
     assert negative == [-5]  # a negative amount stays a number
+
+
+def test_the_page_says_up_to_which_day_the_figures_go(client_as, creditor):
+    # An agent's promise of today is not on the dashboard until the nightly build: say so.
+    DailyMetric.objects.create(
+        creditor=creditor, day=END + dt.timedelta(days=2), metric="payments", count=1, amount=5
+    )
+    page = client_as("supervisor").get(URL, params(creditor)).content.decode()
+    assert "Cifras hasta el 12/03/2026, calculadas en la actualización nocturna" in page
+    assert "(<code>recaudo analytics build</code> para recalcularlas)" in page
+
+
+def test_the_payments_chart_labels_days_in_the_page_language(client_as, creditor, settings):
+    client = client_as("supervisor")
+    labels = client.get(URL, params(creditor)).context["charts"]["payments_by_day"]["labels"]
+    assert labels[0] == "01/03/2026" and labels[-1] == "10/03/2026"
+    settings.LANGUAGE_CODE = "en"
+    labels = client.get(URL, params(creditor)).context["charts"]["payments_by_day"]["labels"]
+    assert labels[0] == "03/01/2026" and labels[-1] == "03/10/2026"

@@ -238,6 +238,30 @@ def test_a_step_with_a_template_not_approved_is_refused_and_a_good_one_saved(
     assert not Step.objects.exists()
 
 
+def test_the_steps_list_shows_conditions_in_words_and_the_form_keeps_the_json(
+    client_as, creditor
+) -> None:  # type: ignore[no-untyped-def]
+    strategy = Strategy.objects.create(creditor=creditor, name="S")
+    conditions = {"min_days_past_due": 31, "max_days_past_due": 60, "channels": ["whatsapp"]}
+    step = Step.objects.create(
+        strategy=strategy,
+        order=10,
+        name="x",
+        offset_days=0,
+        action="call_task",
+        conditions=conditions,
+    )
+    Step.objects.create(strategy=strategy, order=20, name="y", offset_days=0, action="call_task")
+    client = client_as("strategist")
+    page = reverse("console:strategy_steps", args=[strategy.pk])
+    body = client.get(page).content.decode()
+    assert "días de mora de 31 a 60 · canales WhatsApp (primero el preferido del cliente)" in body
+    assert "min_days_past_due" not in body.split("<tbody>")[1].split("</tbody>")[0]
+    form = client.get(f"{page}?step={step.pk}").content.decode().split('id="step-form"')[1]
+    textarea = re.search(r'<textarea name="conditions"[^>]*>(.*?)</textarea>', form, re.S)
+    assert textarea is not None and "&quot;min_days_past_due&quot;: 31" in textarea.group(1)
+
+
 def test_a_step_id_that_is_not_a_number_is_not_found(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
     # Regression: ``?step=abc`` and a posted ``step_id=abc`` answered 500.
     strategy = Strategy.objects.create(creditor=creditor, name="S")
@@ -530,6 +554,37 @@ def test_an_experiment_is_created_shown_and_stopped(client_as, creditor) -> None
     client.post(reverse("console:experiment_stop", args=[experiment.pk]))
     experiment.refresh_from_db()
     assert not experiment.active and experiment.ended_on is not None
+
+
+def test_the_experiment_start_date_is_prefilled_as_an_iso_date(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    # Regression: the Spanish page prefilled "01/12/2026", which ``<input type="date">`` drops,
+    # so the form then failed as required.
+    from recaudo.portfolio.io.refresh import today_for
+
+    body = (
+        client_as("strategist")
+        .get(f"{reverse('console:experiments')}?creditor={creditor.pk}")
+        .content.decode()
+    )
+    field = re.search(r'<input type="date" name="started_on"[^>]*>', body)
+    assert field is not None
+    assert f'value="{today_for(creditor).isoformat()}"' in field.group(0)
+
+
+def test_a_rejected_experiment_keeps_its_start_date_as_an_iso_date(client_as, creditor) -> None:  # type: ignore[no-untyped-def]
+    one = Strategy.objects.create(creditor=creditor, name="One")
+    response = client_as("strategist").post(
+        reverse("console:experiment_create"),
+        {
+            "creditor": creditor.pk,
+            "name": "",
+            "started_on": "2026-02-03",
+            "variant_1_strategy": one.pk,
+        },
+    )
+    assert response.status_code == 400
+    field = re.search(r'<input type="date" name="started_on"[^>]*>', response.content.decode())
+    assert field is not None and 'value="2026-02-03"' in field.group(0)
 
 
 # --- query counts ---------------------------------------------------------------------------

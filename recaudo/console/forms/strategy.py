@@ -18,6 +18,9 @@ from recaudo.strategies.actions import STEP_FIELDS, step_errors
 from recaudo.strategies.models import Step, Strategy, Template
 
 JSON_HELP = _('JSON, e.g. {"no_active_promise": true, "max_days_past_due": 30}')
+# ``<input type="date">`` takes only ``yyyy-mm-dd``: a localised value ("01/12/2026") is dropped
+# by the browser and the field then fails as required.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _add_errors(form: forms.BaseForm, errors: dict[str, list[str]]) -> None:
@@ -210,9 +213,7 @@ class ExperimentForm(forms.Form):
     segment = forms.CharField(
         label=_("segment"), max_length=100, required=False, help_text=_("Empty: every segment.")
     )
-    started_on = forms.DateField(
-        label=_("start date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_on = forms.DateField(label=_("start date"), widget=DATE_INPUT)
 
     def __init__(self, *args: Any, creditor: Creditor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -49,11 +49,11 @@ from recaudo.policy.types import Decision
 from recaudo.portfolio.io.refresh import today_for
 from recaudo.staff.actions import record_audit
 from recaudo.staff.models import AuditAction, AuditEntry
-from recaudo.staff.queries import AuditFilter, audit_entries
+from recaudo.staff.queries import AuditFilter, audit_detail_lines, audit_entries
 from recaudo.staff.roles import Capability
 from recaudo.strategies import planner, planning
-from recaudo.strategies.management.commands.plan import reason_label
 from recaudo.strategies.models import Strategy
+from recaudo.strategies.planning import reason_label
 
 PAGE_SIZE = 50
 RECENT_MESSAGES = 20
@@ -176,6 +176,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "entries": entries,
+            # Each line with its detail in words (``key: value``, ``field: before → after``).
+            "rows": [(entry, audit_detail_lines(entry.detail)) for entry in entries],
             "next_query": next_query,
             "first_query": _first_page_query(request),
             "export_query": export_params.urlencode(),

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -62,7 +63,8 @@ def _chart_data(figures: Dashboard, currency: str) -> dict[str, Any]:
         },
         "payments_by_day": {
             "title": _("Payments by day"),
-            "labels": [line.day.isoformat() for line in recovery.by_day],
+            # The page language's short date ("05/03/2026", "03/05/2026"), not ISO.
+            "labels": [date_format(line.day, "SHORT_DATE_FORMAT") for line in recovery.by_day],
             "datasets": [
                 {
                     "label": _("Amount paid"),
@@ -136,6 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             creditor=creditor,
             currency=creditor.currency,
             figures=figures,
+            last_built=queries.last_built_day(creditor.pk),
             charts=_chart_data(figures, creditor.currency),
             stage_lines=[(_label(Stage, line.key), line) for line in figures.portfolio.by_stage],
             contact_lines=[

@@ -1,7 +1,5 @@
 """Strategies of a creditor and the steps editor of one strategy."""
 
-import json
-
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +21,7 @@ from recaudo.staff.roles import Capability
 from recaudo.strategies.actions import move_step, remove_step, save_step
 from recaudo.strategies.models import Step, Strategy
 from recaudo.strategies.planner import CONDITIONS
+from recaudo.strategies.planning import describe_conditions
 from recaudo.strategies.queries import latest_templates
 
 STAGE_LABELS = dict(Stage.choices)
@@ -62,9 +61,8 @@ def _render_strategy(
         "steps": [
             {
                 "step": step,
-                "conditions": json.dumps(step.conditions, ensure_ascii=False)
-                if step.conditions
-                else "",
+                # In words in the list; the form keeps the JSON for editing.
+                "conditions": describe_conditions(step.conditions),
                 "stage": STAGE_LABELS.get(step.stage, step.stage),
                 "template_ok": not step.template_code
                 or (step.template_code, step.channel) in approved,

@@ -9,38 +9,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from recaudo.debts.models import Account, Creditor
 from recaudo.portfolio.io.refresh import today_for
 from recaudo.portfolio.management.commands.refresh import parse_as_of
 from recaudo.strategies import planner, planning
 from recaudo.strategies.models import Strategy
-
-REASONS = {
-    planner.FIRES: gettext_lazy("fires today"),
-    planner.NOT_TERMINAL: gettext_lazy("the account is paid, written off or closed"),
-    planner.WAIT: gettext_lazy("a wait step sends nothing"),
-    planner.NO_ANCHOR: gettext_lazy("no due date to count from"),
-    planner.NOT_YET: gettext_lazy("not yet"),
-    planner.PASSED: gettext_lazy("its day has passed"),
-    planner.WRONG_STAGE: gettext_lazy("the account is in another stage"),
-    planner.PROMISE: gettext_lazy("a promise to pay or a payment plan is in force"),
-    planner.REPLIED: gettext_lazy("the customer replied after the last step"),
-    planner.SCORE_LOW: gettext_lazy("score below the step's minimum"),
-    planner.SCORE_HIGH: gettext_lazy("score above the step's maximum"),
-    planner.DPD_LOW: gettext_lazy("fewer days past due than the step's minimum"),
-    planner.DPD_HIGH: gettext_lazy("more days past due than the step's maximum"),
-    planner.SUPERSEDED: gettext_lazy("a later step goes instead today"),
-    planning.SKIP_NO_CONTACT_POINT: gettext_lazy("no contact point"),
-    planning.SKIP_NO_TEMPLATE: gettext_lazy("no approved template"),
-    planning.SKIP_NO_CHANNEL: gettext_lazy("no channel for the step"),
-    planning.SKIP_ALREADY_PLANNED: gettext_lazy("already planned"),
-}
-
-
-def reason_label(code: str) -> str:
-    return str(REASONS.get(code, code))
+from recaudo.strategies.planning import reason_label
 
 
 class Command(BaseCommand):

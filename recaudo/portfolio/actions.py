@@ -4,7 +4,6 @@ The rules take effect at the next refresh, which recomputes every account's segm
 action returns what it changed (field -> [before, after]) for the caller's audit line.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.customers.models import CustomerType
 from recaudo.debts.models import Creditor, ProductType, Stage
+from recaudo.lib.changes import Changes, field_changes, plain
 from recaudo.portfolio.models import SegmentRule
 
 RULE_FIELDS = (
@@ -44,15 +44,6 @@ CHOICES = (
     ("stages", Stage.values),
 )
 
-Changes = dict[str, list[Any]]
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-friendly form of a field value, for the audit line."""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return value
-
 
 def segment_rule_errors(rule: SegmentRule) -> dict[str, list[str]]:
     """What is wrong with ``rule`` (field -> messages); empty when it can be saved."""
@@ -69,7 +60,7 @@ def segment_rule_errors(rule: SegmentRule) -> dict[str, list[str]]:
             add(
                 highest,
                 _("The maximum (%(high)s) is below the minimum (%(low)s): swap them or clear one.")
-                % {"high": _plain(high), "low": _plain(low)},
+                % {"high": plain(high), "low": plain(low)},
             )
     for field in ("min_balance", "max_balance"):
         value = getattr(rule, field)
@@ -123,11 +114,7 @@ def save_segment_rule(
     if errors:
         raise ValidationError(errors)
     after = _rule_values(rule)
-    changes = {
-        name: [_plain(before.get(name)), _plain(value)]
-        for name, value in after.items()
-        if name not in before or before[name] != value
-    }
+    changes = field_changes(before, after)
     if changes or rule.pk is None:
         rule.save()
     return rule, changes

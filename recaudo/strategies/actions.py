@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.debts.models import Creditor
+from recaudo.lib.changes import field_changes, plain
 from recaudo.strategies.models import Step, Strategy, Template, TemplateStatus
 from recaudo.strategies.queries import latest_version
 from recaudo.strategies.templating import preview, template_errors
@@ -198,12 +199,6 @@ TEMPLATE_ACTIONS = frozenset({"message", "letter"})
 STEP_ORDER_GAP = 10
 
 
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, dict | list | str | int | float | bool) or value is None:
-        return value
-    return str(value)
-
-
 def step_condition_errors(conditions: Any) -> list[str]:
     """What is wrong with a step's ``conditions`` (``planner.CONDITIONS``), as messages."""
     from recaudo.customers.models import Channel
@@ -338,11 +333,7 @@ def save_step(
     if errors:
         raise ValidationError(errors)
     after = _step_values(step)
-    changes = {
-        name: [_plain_value(before.get(name)), _plain_value(value)]
-        for name, value in after.items()
-        if name not in before or before[name] != value
-    }
+    changes = field_changes(before, after)
     if changes or step.pk is None:
         step.save()
     return step, changes
@@ -380,7 +371,7 @@ def remove_step(step: Step) -> dict[str, list[Any]]:
     deleted, _rows = Step.objects.filter(pk=step.pk).delete()
     if not deleted:
         return {}
-    return {"removed": [_plain_value(_step_values(step)), None]}
+    return {"removed": [plain(_step_values(step)), None]}
 
 
 def experiment_errors(

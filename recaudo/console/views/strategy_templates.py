@@ -27,6 +27,7 @@ from recaudo.console.views.strategy_common import (
 )
 from recaudo.customers.models import Channel
 from recaudo.debts.models import Account, Creditor
+from recaudo.lib.changes import field_changes
 from recaudo.portfolio.io.refresh import today_for
 from recaudo.staff.actions import record_audit
 from recaudo.staff.models import AuditAction
@@ -285,11 +286,7 @@ def template_save(request: HttpRequest) -> HttpResponse:
                 form.add_error("body", message)
         else:
             after = _template_values(template)
-            changes = {
-                name: [before.get(name), value]
-                for name, value in after.items()
-                if before.get(name) != value
-            }
+            changes = field_changes(before, after)
             audit_edit(
                 request,
                 creditor_id=creditor.pk,
